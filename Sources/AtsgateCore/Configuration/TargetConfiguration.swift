@@ -1,0 +1,184 @@
+/// The kind of system a target is.
+public enum TargetKind: String, Hashable, Sendable, Codable, CaseIterable {
+    case loxo
+    case bullhorn
+    case email
+}
+
+/// One configured target: `connectors/NAME.yaml`.
+///
+/// Only the *names* of environment variables holding secrets live here; their values are read
+/// when a connector is built, and never logged.
+public struct TargetConfiguration: Hashable, Sendable {
+    public var name: TargetName
+    public var isEnabled: Bool
+    /// The mapping file under `mappings/`. The default is `NAME.yaml`.
+    public var mapping: String
+    public var settings: KindSettings
+    public var retry: RetrySettings
+    public var rateLimit: RateLimitSettings
+    /// Deliveries in flight at once for this target. The default is 4.
+    public var concurrency: Int
+    /// Deadline of one request to the target. The default is 30 s.
+    public var timeout: Duration
+    public var circuitBreaker: CircuitBreakerSettings
+
+    public var kind: TargetKind {
+        switch settings {
+        case .loxo: .loxo
+        case .bullhorn: .bullhorn
+        case .email: .email
+        }
+    }
+
+    public init(
+        name: TargetName,
+        isEnabled: Bool = true,
+        mapping: String? = nil,
+        settings: KindSettings,
+        retry: RetrySettings = RetrySettings(),
+        rateLimit: RateLimitSettings = RateLimitSettings(),
+        concurrency: Int = 4,
+        timeout: Duration = .seconds(30),
+        circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings()
+    ) {
+        self.name = name
+        self.isEnabled = isEnabled
+        self.mapping = mapping ?? "\(name.rawValue).yaml"
+        self.settings = settings
+        self.retry = retry
+        self.rateLimit = rateLimit
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.circuitBreaker = circuitBreaker
+    }
+
+    public enum KindSettings: Hashable, Sendable {
+        case loxo(LoxoSettings)
+        case bullhorn(BullhornSettings)
+        case email(EmailSettings)
+    }
+
+    public struct LoxoSettings: Hashable, Sendable {
+        /// The default is `https://app.loxo.co`.
+        public var baseURL: String
+        public var agencySlug: String
+        public var apiKeyEnvironmentVariable: String
+
+        public init(baseURL: String = "https://app.loxo.co", agencySlug: String, apiKeyEnvironmentVariable: String) {
+            self.baseURL = baseURL
+            self.agencySlug = agencySlug
+            self.apiKeyEnvironmentVariable = apiKeyEnvironmentVariable
+        }
+    }
+
+    public struct BullhornSettings: Hashable, Sendable {
+        public static let defaultLoginInfoURL = "https://rest.bullhornstaffing.com/rest-services/loginInfo"
+
+        public var loginInfoURL: String
+        public var clientIDEnvironmentVariable: String
+        public var clientSecretEnvironmentVariable: String
+        public var usernameEnvironmentVariable: String
+        public var passwordEnvironmentVariable: String
+        public var redirectURI: String?
+
+        public init(
+            loginInfoURL: String = Self.defaultLoginInfoURL,
+            clientIDEnvironmentVariable: String,
+            clientSecretEnvironmentVariable: String,
+            usernameEnvironmentVariable: String,
+            passwordEnvironmentVariable: String,
+            redirectURI: String? = nil
+        ) {
+            self.loginInfoURL = loginInfoURL
+            self.clientIDEnvironmentVariable = clientIDEnvironmentVariable
+            self.clientSecretEnvironmentVariable = clientSecretEnvironmentVariable
+            self.usernameEnvironmentVariable = usernameEnvironmentVariable
+            self.passwordEnvironmentVariable = passwordEnvironmentVariable
+            self.redirectURI = redirectURI
+        }
+    }
+
+    public struct EmailSettings: Hashable, Sendable {
+        public enum StartTLS: String, Hashable, Sendable, CaseIterable {
+            case required
+            case optional
+            case off
+        }
+
+        /// `smtp://host:port` or `smtps://host:port`.
+        public var smtpURL: String
+        /// The default is `required` (ignored for `smtps://`, which is TLS from the first byte).
+        public var startTLS: StartTLS
+        public var from: String
+        public var to: [String]
+        public var usernameEnvironmentVariable: String?
+        public var passwordEnvironmentVariable: String?
+
+        public init(
+            smtpURL: String,
+            startTLS: StartTLS = .required,
+            from: String,
+            to: [String],
+            usernameEnvironmentVariable: String? = nil,
+            passwordEnvironmentVariable: String? = nil
+        ) {
+            self.smtpURL = smtpURL
+            self.startTLS = startTLS
+            self.from = from
+            self.to = to
+            self.usernameEnvironmentVariable = usernameEnvironmentVariable
+            self.passwordEnvironmentVariable = passwordEnvironmentVariable
+        }
+    }
+}
+
+/// How long and how often a target's deliveries are retried.
+public struct RetrySettings: Hashable, Sendable {
+    /// Attempts before a row fails for good. The default is 10.
+    public var maxAttempts: Int
+    /// First backoff step. The default is 5 s.
+    public var baseDelay: Duration
+    /// Longest wait between attempts. The default is 1 h.
+    public var maxDelay: Duration
+    /// A row older than this fails instead of retrying. The default is 72 h.
+    public var maxAge: Duration
+
+    public init(
+        maxAttempts: Int = 10,
+        baseDelay: Duration = .seconds(5),
+        maxDelay: Duration = .seconds(3_600),
+        maxAge: Duration = .seconds(72 * 3_600)
+    ) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.maxAge = maxAge
+    }
+}
+
+/// A token bucket per target.
+public struct RateLimitSettings: Hashable, Sendable {
+    /// The default is 5.
+    public var requestsPerSecond: Double
+    /// The default is 10.
+    public var burst: Int
+
+    public init(requestsPerSecond: Double = 5, burst: Int = 10) {
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+    }
+}
+
+/// Pauses a target that keeps failing instead of burning every row's attempts.
+public struct CircuitBreakerSettings: Hashable, Sendable {
+    /// Consecutive transient failures that open the breaker. The default is 5.
+    public var failureThreshold: Int
+    /// How long the target is paused before one probe delivery. The default is 60 s.
+    public var coolDown: Duration
+
+    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(60)) {
+        self.failureThreshold = failureThreshold
+        self.coolDown = coolDown
+    }
+}

@@ -1,0 +1,93 @@
+/// The marker that ties a remote record to a local job: stored in the target (Bullhorn `externalID`,
+/// a Loxo custom field, an email header) so a job can be found again after an unknown outcome.
+///
+/// It carries the organisation, so two tenants' job ids never collide at a shared target.
+public struct JobMarker: Hashable, Sendable, CustomStringConvertible {
+    public var organisationID: OrganisationID
+    public var jobID: JobID
+
+    public init(organisationID: OrganisationID, jobID: JobID) {
+        self.organisationID = organisationID
+        self.jobID = jobID
+    }
+
+    static let prefix = "atsgate:"
+
+    /// `atsgate:<organisation>:<job>`.
+    public var description: String { "\(Self.prefix)\(organisationID):\(jobID)" }
+
+    /// Reads a marker back from a remote record; `nil` for values atsgate did not write.
+    public init?(parsing text: String) {
+        guard text.hasPrefix(Self.prefix) else { return nil }
+        let rest = text.dropFirst(Self.prefix.count)
+        guard let separator = rest.firstIndex(of: ":") else { return nil }
+        let organisation = rest[..<separator]
+        let job = rest[rest.index(after: separator)...]
+        guard !organisation.isEmpty, !job.isEmpty else { return nil }
+        self.init(organisationID: OrganisationID(String(organisation)), jobID: JobID(String(job)))
+    }
+}
+
+/// A job with what every target needs to hold it: its company and its contacts.
+public struct JobSnapshot: Hashable, Sendable {
+    public var job: Job
+    public var version: Int
+    public var company: Company
+    public var decisionMakers: [Person]
+    public var hiringManagers: [Person]
+    public var primaryContact: Person?
+
+    public init(
+        job: Job,
+        version: Int,
+        company: Company,
+        decisionMakers: [Person] = [],
+        hiringManagers: [Person] = [],
+        primaryContact: Person? = nil
+    ) {
+        self.job = job
+        self.version = version
+        self.company = company
+        self.decisionMakers = decisionMakers
+        self.hiringManagers = hiringManagers
+        self.primaryContact = primaryContact
+    }
+
+    public var marker: JobMarker { JobMarker(organisationID: job.organisationID, jobID: job.id) }
+}
+
+/// One delivery: what the outbox row asks the target to do, with the job as it is now.
+public struct SubmissionRequest: Hashable, Sendable {
+    public var operation: SubmissionOperation
+    public var snapshot: JobSnapshot
+    /// The remote id from an earlier create; `nil` for a create.
+    public var externalID: String?
+    /// Whether an earlier attempt of this create may have reached the target (timeout, crash):
+    /// the connector must look the job up by its marker before creating it again.
+    public var outcomeOfEarlierAttemptUnknown: Bool
+
+    public init(operation: SubmissionOperation, snapshot: JobSnapshot, externalID: String? = nil, outcomeOfEarlierAttemptUnknown: Bool = false) {
+        self.operation = operation
+        self.snapshot = snapshot
+        self.externalID = externalID
+        self.outcomeOfEarlierAttemptUnknown = outcomeOfEarlierAttemptUnknown
+    }
+}
+
+/// What a target confirmed.
+public struct SubmissionReceipt: Hashable, Sendable {
+    /// The target's id of the job (for email: the Message-ID).
+    public var externalID: String
+    /// True when the job was found by its marker instead of being created again.
+    public var adoptedExisting: Bool
+    public var httpStatus: Int?
+    /// A short, redacted summary of the target's answer for the outbox's `response_data`.
+    public var summary: String?
+
+    public init(externalID: String, adoptedExisting: Bool = false, httpStatus: Int? = nil, summary: String? = nil) {
+        self.externalID = externalID
+        self.adoptedExisting = adoptedExisting
+        self.httpStatus = httpStatus
+        self.summary = summary
+    }
+}

@@ -1,0 +1,37 @@
+public import Foundation
+
+/// What an audit entry records.
+public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
+    case jobQualified = "job_qualified"
+    case jobSkipped = "job_skipped"
+    case jobClosed = "job_closed"
+    case dataImported = "data_imported"
+    case outboxReplayed = "outbox_replayed"
+    case outboxCancelled = "outbox_cancelled"
+}
+
+/// Who did what to which subject, and when. `details` is a small JSON-able map; it never holds secrets.
+public struct AuditEntry: Hashable, Sendable {
+    public var organisationID: OrganisationID?
+    public var occurredAt: Date
+    public var actor: String
+    public var action: AuditAction
+    public var subject: String
+    public var details: [String: String]
+
+    public init(
+        organisationID: OrganisationID?,
+        occurredAt: Date,
+        actor: String,
+        action: AuditAction,
+        subject: String,
+        details: [String: String] = [:]
+    ) {
+        self.organisationID = organisationID
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.details = details
+    }
+}
