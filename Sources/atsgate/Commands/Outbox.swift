@@ -1,0 +1,10 @@
+import ArgumentParser
+
+extension Atsgate {
+    struct Outbox: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect the outbox: one row per (job, target).",
+            subcommands: [List.self]
+        )
+    }
+}

@@ -1,0 +1,112 @@
+public import ArgumentParser
+public import AtsgateCore
+import Foundation
+
+extension Atsgate.Outbox {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List outbox rows, oldest first.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: ArgumentHelp("Only this organisation's rows (default: every organisation).", valueName: "id"))
+        var organisation: String?
+
+        @Option(help: "Only rows in this state.")
+        var status: OutboxStatus?
+
+        @Option(help: "Only rows for this target.")
+        var target: TargetName?
+
+        @Option(name: .customLong("error-kind"), help: "Only rows whose last error was of this kind.")
+        var errorKind: ErrorKind?
+
+        @Option(help: ArgumentHelp("Only rows of this job.", valueName: "job"))
+        var job: String?
+
+        @Option(help: "Show at most this many rows.")
+        var limit: Int?
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            let filter = OutboxFilter(
+                organisationID: organisation.map(OrganisationID.init(rawValue:)),
+                status: status,
+                target: target,
+                errorKind: errorKind,
+                jobID: job.map(JobID.init(rawValue:)),
+                limit: limit
+            )
+            let entries = try await global.openStore().outboxEntries(matching: filter)
+            if output.json {
+                try JSONOutput.print(entries.map(OutboxRowReport.init))
+                return
+            }
+            guard !entries.isEmpty else {
+                print("no outbox rows match")
+                return
+            }
+            var table = TextTable(["ID", "ORGANISATION", "JOB", "TARGET", "OPERATION", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "EXTERNAL ID", "LAST ERROR"])
+            for entry in entries {
+                table.append([
+                    "\(entry.id)", entry.organisationID.rawValue, entry.jobID.rawValue, entry.target.rawValue,
+                    entry.operation.rawValue, entry.status.rawValue, "\(entry.attempts)",
+                    entry.nextAttemptAt?.isoText ?? "-", entry.externalID ?? "-",
+                    entry.lastErrorKind.map { "\($0.rawValue): \(entry.lastErrorMessage ?? "")" } ?? "-",
+                ])
+            }
+            print(table.render())
+        }
+    }
+}
+
+/// One outbox row as `outbox list --json` prints it; keys follow the table's column names.
+struct OutboxRowReport: Encodable {
+    var id: Int64
+    var organisationId: String
+    var jobId: String
+    var externalSystem: String
+    var operation: String
+    var status: String
+    var attempts: Int
+    var nextAttemptAt: Date?
+    var leaseOwner: String?
+    var leaseExpiresAt: Date?
+    var externalId: String?
+    var jobVersion: Int
+    var sentJobVersion: Int?
+    var lastErrorKind: String?
+    var lastErrorMessage: String?
+    var submittedBy: String?
+    var createdAt: Date
+    var updatedAt: Date
+    var sentAt: Date?
+
+    init(_ entry: OutboxEntry) {
+        id = entry.id
+        organisationId = entry.organisationID.rawValue
+        jobId = entry.jobID.rawValue
+        externalSystem = entry.target.rawValue
+        operation = entry.operation.rawValue
+        status = entry.status.rawValue
+        attempts = entry.attempts
+        nextAttemptAt = entry.nextAttemptAt
+        leaseOwner = entry.leaseOwner
+        leaseExpiresAt = entry.leaseExpiresAt
+        externalId = entry.externalID
+        jobVersion = entry.jobVersion
+        sentJobVersion = entry.sentJobVersion
+        lastErrorKind = entry.lastErrorKind?.rawValue
+        lastErrorMessage = entry.lastErrorMessage
+        submittedBy = entry.submittedBy
+        createdAt = entry.createdAt
+        updatedAt = entry.updatedAt
+        sentAt = entry.sentAt
+    }
+}
+
+extension OutboxStatus: ExpressibleByArgument {}
+extension ErrorKind: ExpressibleByArgument {}

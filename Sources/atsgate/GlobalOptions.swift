@@ -1,0 +1,71 @@
+public import ArgumentParser
+public import AtsgateCore
+import AtsgateSQLite
+import Foundation
+
+/// Options every command shares (DESIGN "Contracts").
+struct GlobalOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The database: a file path or sqlite:PATH (env ATSGATE_DATABASE; default ./atsgate.sqlite).",
+        valueName: "url"
+    ))
+    var database: String?
+
+    @Option(help: ArgumentHelp(
+        "The folder holding connectors/ and mappings/ (env ATSGATE_CONFIG; default: the current folder).",
+        valueName: "dir"
+    ))
+    var config: String?
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    var databaseURL: String { database ?? environment["ATSGATE_DATABASE"] ?? "./atsgate.sqlite" }
+
+    var configurationDirectory: URL {
+        URL(fileURLWithPath: config ?? environment["ATSGATE_CONFIG"] ?? FileManager.default.currentDirectoryPath, isDirectory: true)
+    }
+
+    /// Opens the store named by `--database` and migrates it.
+    func openStore() throws -> SQLiteStore {
+        let url = databaseURL
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw StoreError(.unsupportedEngine, "PostgreSQL is not supported by this build yet; use a SQLite path or sqlite:PATH")
+        }
+        var path = url
+        for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
+            path.removeFirst(prefix.count)
+            break
+        }
+        guard !path.isEmpty else { throw ValidationError("--database: the SQLite path is empty") }
+        return try SQLiteStore.open(path: path)
+    }
+
+    func loadTargets() throws -> TargetCatalog {
+        try TargetConfigurationLoader(configurationDirectory: configurationDirectory).load()
+    }
+}
+
+/// `--organisation ID`, for commands that act on one tenant.
+struct OrganisationOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The organisation (tenant) to act on (env ATSGATE_ORGANISATION).", valueName: "id"))
+    var organisation: String?
+
+    func resolve() throws -> OrganisationID {
+        guard let id = organisation ?? ProcessInfo.processInfo.environment["ATSGATE_ORGANISATION"], !id.isEmpty else {
+            throw ValidationError("--organisation is required (or set ATSGATE_ORGANISATION)")
+        }
+        return OrganisationID(id)
+    }
+}
+
+/// `--json`: machine-readable output only.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+}
+
+extension TargetName: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument)
+    }
+}
