@@ -43,7 +43,11 @@ let package = Package(
         // Test doubles shared by test targets (and, later, the sandbox).
         .target(
             name: "AtsgateTesting",
-            dependencies: ["AtsgateCore"],
+            dependencies: [
+                "AtsgateCore",
+                "AtsgateSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -67,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AtsgateEndToEndTests",
-            dependencies: ["AtsgateCore"],
+            dependencies: ["AtsgateCore", "AtsgateSQLite", "AtsgateTesting", "atsgate"],
             swiftSettings: strictSettings
         ),
     ]

@@ -139,11 +139,11 @@ enum SQLiteMigrations {
         CHECK ((status = 'in_flight') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
         CHECK (status <> 'pending' OR next_attempt_at IS NOT NULL)
     ) STRICT;
-    -- The claim query: due pending rows, and in-flight rows whose lease lapsed.
-    CREATE INDEX job_external_submissions_due ON job_external_submissions(next_attempt_at) WHERE status = 'pending';
-    CREATE INDEX job_external_submissions_leases ON job_external_submissions(lease_expires_at) WHERE status = 'in_flight';
-    -- Operator filters and `replay --failed`.
-    CREATE INDEX job_external_submissions_by_state ON job_external_submissions(status, external_system, last_error_kind);
+    -- The claim query (due pending rows in order; in-flight rows, few, filtered by lease expiry)
+    -- and the operator's status filter.
+    CREATE INDEX job_external_submissions_due ON job_external_submissions(status, next_attempt_at);
+    -- Operator filters by target and `replay --failed --target T --error-kind K`.
+    CREATE INDEX job_external_submissions_by_target ON job_external_submissions(external_system, status, last_error_kind);
 
     CREATE TABLE decision_maker_notifications (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -171,8 +171,7 @@ enum SQLiteMigrations {
         CHECK ((status = 'in_flight') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
         CHECK (status <> 'pending' OR next_attempt_at IS NOT NULL)
     ) STRICT;
-    CREATE INDEX decision_maker_notifications_due ON decision_maker_notifications(next_attempt_at) WHERE status = 'pending';
-    CREATE INDEX decision_maker_notifications_leases ON decision_maker_notifications(lease_expires_at) WHERE status = 'in_flight';
+    CREATE INDEX decision_maker_notifications_due ON decision_maker_notifications(status, next_attempt_at);
 
     -- One row per delivery attempt of a submission or a notification.
     CREATE TABLE submission_attempts (

@@ -137,18 +137,26 @@ extension SQLiteStore: ImportStore {
         return Set(changed)
     }
 
-    /// The columns recording the recruiter's decision rather than the job's content: changing
-    /// only these is not an edit and does not bump the version.
+    /// The columns recording the recruiter's decision. An import sets them on a new job only:
+    /// afterwards the workflow owns them, because a decision has outbox rows that must change with it.
     private static let qualificationColumns: Set = ["qualification_status", "qualified_at", "qualified_by"]
 
     /// - Returns: how many outbox rows the edit moved back to pending.
     private static func importJob(_ job: Job, planner: QualificationPlanner, actor: String, db: Database, counts: inout ImportSummary.Counts) throws -> Int {
         let keys = ["organisation_id": job.organisationID.rawValue, "id": job.id.rawValue]
         let previous = try fetchJob(job.organisationID, job.id, db: db)
-        let changed = try upsert(into: "jobs", keys: keys, values: job.contentArguments, now: planner.now, db: db, counts: &counts)
-        guard let previous, !changed.subtracting(qualificationColumns).isEmpty else { return 0 }
+        var values = job.contentArguments
+        if previous != nil {
+            for column in qualificationColumns { values.removeValue(forKey: column) }
+        }
+        let changed = try upsert(into: "jobs", keys: keys, values: values, now: planner.now, db: db, counts: &counts)
+        guard let previous, !changed.isEmpty else { return 0 }
 
-        let edited = StoredJob(job: job, version: previous.version + 1)
+        var editedJob = job
+        editedJob.qualificationStatus = previous.job.qualificationStatus
+        editedJob.qualifiedAt = previous.job.qualifiedAt
+        editedJob.qualifiedBy = previous.job.qualifiedBy
+        let edited = StoredJob(job: editedJob, version: previous.version + 1)
         try db.execute(
             sql: "UPDATE jobs SET version = ? WHERE organisation_id = ? AND id = ?",
             arguments: [edited.version, job.organisationID.rawValue, job.id.rawValue]

@@ -14,6 +14,9 @@ import Foundation
 public struct SQLiteStore: Sendable {
     let writer: any DatabaseWriter
 
+    /// Read access for tools and tests (benchmarks, snapshots); every write goes through the store's methods.
+    public var reader: any DatabaseReader { writer }
+
     /// Opens (or creates) the database file and brings its schema up to date.
     public static func open(path: String) throws(StoreError) -> SQLiteStore {
         var configuration = Configuration()

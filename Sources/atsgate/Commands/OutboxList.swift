@@ -63,7 +63,7 @@ extension Atsgate.Outbox {
     }
 }
 
-/// One outbox row as `outbox list --json` prints it; keys follow the table's column names.
+/// One outbox row as `outbox list --json` prints it: the stored column names, absent values as `null`.
 struct OutboxRowReport: Encodable {
     var id: Int64
     var organisationId: String
@@ -105,6 +105,36 @@ struct OutboxRowReport: Encodable {
         createdAt = entry.createdAt
         updatedAt = entry.updatedAt
         sentAt = entry.sentAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, organisationId, jobId, externalSystem, operation, status, attempts, nextAttemptAt, leaseOwner
+        case leaseExpiresAt, externalId, jobVersion, sentJobVersion, lastErrorKind, lastErrorMessage, submittedBy
+        case createdAt, updatedAt, sentAt
+    }
+
+    // Written by hand so absent values appear as `null`: scripts can rely on every key being present.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(organisationId, forKey: .organisationId)
+        try container.encode(jobId, forKey: .jobId)
+        try container.encode(externalSystem, forKey: .externalSystem)
+        try container.encode(operation, forKey: .operation)
+        try container.encode(status, forKey: .status)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
+        try container.encode(leaseOwner, forKey: .leaseOwner)
+        try container.encode(leaseExpiresAt, forKey: .leaseExpiresAt)
+        try container.encode(externalId, forKey: .externalId)
+        try container.encode(jobVersion, forKey: .jobVersion)
+        try container.encode(sentJobVersion, forKey: .sentJobVersion)
+        try container.encode(lastErrorKind, forKey: .lastErrorKind)
+        try container.encode(lastErrorMessage, forKey: .lastErrorMessage)
+        try container.encode(submittedBy, forKey: .submittedBy)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(sentAt, forKey: .sentAt)
     }
 }
 

@@ -1,0 +1,92 @@
+import AtsgateCore
+import Foundation
+import Testing
+
+@Suite("Target configuration files")
+struct TargetConfigurationLoaderTests {
+    @Test("A full Loxo file is read with its settings; omitted settings take their documented defaults")
+    func loxo() throws {
+        let yaml = """
+        kind: loxo
+        agency_slug: acme
+        api_key_env: LOXO_API_KEY
+        retry:
+          max_attempts: 3
+          base_delay: 2s
+        timeout: 1m
+        """
+        let target = try TargetConfigurationLoader.parse(yaml, name: "loxo", file: "connectors/loxo.yaml")
+        #expect(target.kind == .loxo)
+        #expect(target.isEnabled)
+        #expect(target.mapping == "loxo.yaml")
+        #expect(target.settings == .loxo(.init(baseURL: "https://app.loxo.co", agencySlug: "acme", apiKeyEnvironmentVariable: "LOXO_API_KEY")))
+        #expect(target.retry == RetrySettings(maxAttempts: 3, baseDelay: .seconds(2), maxDelay: .seconds(3_600), maxAge: .seconds(259_200)))
+        #expect(target.timeout == .seconds(60))
+        #expect(target.concurrency == 4)
+    }
+
+    @Test("Bullhorn defaults to its documented 1,500 requests a minute")
+    func bullhornRate() throws {
+        let yaml = """
+        kind: bullhorn
+        client_id_env: BH_ID
+        client_secret_env: BH_SECRET
+        username_env: BH_USER
+        password_env: BH_PASSWORD
+        """
+        let target = try TargetConfigurationLoader.parse(yaml, name: "bullhorn", file: "connectors/bullhorn.yaml")
+        #expect(target.rateLimit.requestsPerSecond * 60 == 1_500)
+    }
+
+    @Test("Each broken file names its file, line, field and reason", arguments: [
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeot: 5s\n", "connectors/t.yaml:4: field 'timeot': unknown key"),
+        ("kind: loxo\nagency_slug: a\n", "connectors/t.yaml:1: field 'api_key_env': is required"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: sk-live-123\n", "connectors/t.yaml:3: field 'api_key_env': must name an environment variable"),
+        ("kind: sap\n", "connectors/t.yaml:1: field 'kind': 'sap' is not one of: loxo, bullhorn, email"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\nretry:\n  max_attempts: 0\n", "connectors/t.yaml:5: field 'retry.max_attempts': must be a whole number of at least 1"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeout: soon\n", "connectors/t.yaml:4: field 'timeout': 'soon' is not a duration"),
+        ("kind: email\nsmtp_url: http://mail\nfrom: a@b.example\nto: [c@d.example]\n", "connectors/t.yaml:2: field 'smtp_url': must be an smtp:// or smtps:// URL"),
+        ("kind: email\nsmtp_url: smtp://mail\nfrom: a@b.example\nto: [not-an-address]\n", "connectors/t.yaml:4: field 'to': lists an address that is not valid"),
+        ("kind: loxo\n  agency_slug: [\n", "connectors/t.yaml:2: is not valid YAML"),
+    ])
+    func brokenFile(yaml: String, expected: String) {
+        do {
+            _ = try TargetConfigurationLoader.parse(yaml, name: "t", file: "connectors/t.yaml")
+            Issue.record("accepted a broken file")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "\(error.description)")
+        }
+    }
+
+    @Test("A folder is loaded whole; every broken file is reported, not just the first")
+    func folder() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        let connectors = directory.appendingPathComponent("connectors")
+        try FileManager.default.createDirectory(at: connectors, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("kind: loxo\nagency_slug: a\napi_key_env: K\nenabled: false\n".utf8).write(to: connectors.appendingPathComponent("loxo.yaml"))
+        try Data("kind: email\nsmtp_url: smtp://m\nfrom: a@b.example\nto: c@d.example\n".utf8).write(to: connectors.appendingPathComponent("desk.yaml"))
+        let catalog = try TargetConfigurationLoader(configurationDirectory: directory).load()
+        #expect(catalog.allNames.map(\.rawValue) == ["desk", "loxo"])
+        #expect(catalog.enabledTargets.map(\.rawValue) == ["desk"])
+
+        try Data("kind: nope\n".utf8).write(to: connectors.appendingPathComponent("a.yaml"))
+        try Data("kind: loxo\n".utf8).write(to: connectors.appendingPathComponent("Bad Name.yaml"))
+        do {
+            _ = try TargetConfigurationLoader(configurationDirectory: directory).load()
+            Issue.record("accepted broken files")
+        } catch {
+            #expect(error.errors.map(\.file) == ["connectors/Bad Name.yaml", "connectors/a.yaml"])
+        }
+    }
+
+    @Test("Durations read and print in the short forms")
+    func durations() {
+        #expect(DurationText.parse("250ms") == .milliseconds(250))
+        #expect(DurationText.parse("1.5h") == .seconds(5_400))
+        #expect(DurationText.parse("90") == .seconds(90))
+        #expect(DurationText.parse("-1s") == nil)
+        #expect(DurationText.format(.seconds(5_430)) == "1h30m30s")
+        #expect(DurationText.format(.milliseconds(1_500)) == "1500ms")
+    }
+}

@@ -1,0 +1,125 @@
+import AtsgateSQLite
+import AtsgateTesting
+import Foundation
+import Testing
+
+@Suite("atsgate binary end to end", .serialized)
+struct WorkflowEndToEndTests {
+    struct ListedRow: Decodable, Equatable {
+        var id: Int
+        var organisationId: String
+        var jobId: String
+        var externalSystem: String
+        var operation: String
+        var status: String
+        var attempts: Int
+        var externalId: String?
+        var lastErrorKind: String?
+    }
+
+    func listed(_ result: AtsgateProcess.Result) throws -> [ListedRow] {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode([ListedRow].self, from: Data(result.stdout.utf8))
+    }
+
+    @Test("Import the example, qualify a job, and outbox list --json shows exactly its rows")
+    func importQualifyList() throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+
+        let imported = try atsgate.run(["import", atsgate.exampleDataset, "--json"])
+        #expect(imported.exitCode == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("\"inserted\" : 100"))
+
+        let qualified = try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind", "--by", "maria"])
+        #expect(qualified.exitCode == 0, "\(qualified.stderr)")
+        #expect(qualified.stdout.contains("loxo: queued create"))
+
+        let list = try atsgate.run(["outbox", "list", "--json"])
+        #expect(list.exitCode == 0, "\(list.stderr)")
+        let rows = try listed(list)
+        #expect(rows == [
+            ListedRow(id: 1, organisationId: "org-northwind", jobId: "job-001", externalSystem: "bullhorn", operation: "create", status: "pending", attempts: 0),
+            ListedRow(id: 2, organisationId: "org-northwind", jobId: "job-001", externalSystem: "email", operation: "create", status: "pending", attempts: 0),
+            ListedRow(id: 3, organisationId: "org-northwind", jobId: "job-001", externalSystem: "loxo", operation: "create", status: "pending", attempts: 0),
+        ])
+
+        // Qualifying again changes nothing; a second job to one target adds exactly one row.
+        #expect(try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind"]).exitCode == 0)
+        #expect(try atsgate.run(["jobs", "qualify", "job-002", "--organisation", "org-northwind", "--target", "loxo"]).exitCode == 0)
+        let after = try listed(try atsgate.run(["outbox", "list", "--json", "--target", "loxo"]))
+        #expect(after.map(\.jobId) == ["job-001", "job-002"])
+
+        let table = try atsgate.run(["outbox", "list", "--status", "pending"])
+        #expect(table.stdout.hasPrefix("ID  ORGANISATION   JOB      TARGET    OPERATION  STATUS"))
+        #expect(table.stdout.split(separator: "\n").count == 5)
+    }
+
+    @Test("A bad import file exits 2, names file, row and field, and stores nothing")
+    func badImport() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+        let before = try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath))
+
+        let bad = atsgate.workingDirectory.appendingPathComponent("jobs.csv")
+        try Data("id,organisation_id,company_id,title,status\njob-new,org-northwind,cmp-001,New role,open\njob-001,org-northwind,cmp-001,Edited,paused\n".utf8).write(to: bad)
+        let result = try atsgate.run(["import", bad.path])
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("jobs.csv: row 3: field 'status': 'paused' is not one of: open, closed, filled"), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was stored"))
+        #expect(try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath)) == before)
+    }
+
+    @Test("Exit codes: unknown target 2, usage 2, missing organisation 2, unreachable database 3, help 0")
+    func exitCodes() throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+
+        let unknown = try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind", "--target", "workday"])
+        #expect(unknown.exitCode == 2)
+        #expect(unknown.stderr.contains("unknown target 'workday' (configured: bullhorn, email, loxo)"))
+        #expect(try listed(atsgate.run(["outbox", "list", "--json"])).isEmpty)
+
+        let usage = try atsgate.run(["jobs", "qualify"])
+        #expect(usage.exitCode == 2)
+        #expect(usage.stderr.contains("Missing expected argument"))
+
+        let noOrganisation = try atsgate.run(["jobs", "skip", "job-001"])
+        #expect(noOrganisation.exitCode == 2)
+        #expect(noOrganisation.stderr.contains("--organisation is required"))
+
+        let wrongTenant = try atsgate.run(["jobs", "close", "job-001", "--organisation", "org-bluepeak"])
+        #expect(wrongTenant.exitCode == 2)
+        #expect(wrongTenant.stderr.contains("no job 'job-001' in organisation 'org-bluepeak'"))
+
+        let unreachable = try atsgate.run(["outbox", "list", "--database", "/nonexistent/folder/atsgate.sqlite"])
+        #expect(unreachable.exitCode == 3, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot open SQLite database"))
+
+        let postgres = try atsgate.run(["outbox", "list", "--database", "postgres://localhost/atsgate"])
+        #expect(postgres.exitCode == 2)
+
+        let help = try atsgate.run(["--help"])
+        #expect(help.exitCode == 0)
+        #expect(help.stdout.contains("USAGE: atsgate <subcommand>"))
+    }
+
+    @Test("A broken connector file stops the command with file, line and field")
+    func brokenConfiguration() throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let connectors = atsgate.workingDirectory.appendingPathComponent("connectors")
+        try FileManager.default.createDirectory(at: connectors, withIntermediateDirectories: true)
+        try Data("kind: loxo\nagency_slug: a\napi_key: sk-123\n".utf8).write(to: connectors.appendingPathComponent("loxo.yaml"))
+        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+        let result = try atsgate.run(
+            ["jobs", "qualify", "job-001", "--organisation", "org-northwind"],
+            environment: ["ATSGATE_CONFIG": atsgate.workingDirectory.path]
+        )
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("connectors/loxo.yaml:3: field 'api_key': unknown key"), "\(result.stderr)")
+    }
+}
