@@ -56,18 +56,29 @@ struct WorkflowEndToEndTests {
         #expect(table.stdout.split(separator: "\n").count == 5)
     }
 
-    @Test("A bad import file exits 2, names file, row and field, and stores nothing")
-    func badImport() async throws {
+    @Test("Every kind of bad import exits 2, names what is wrong, and stores nothing", arguments: [
+        ("jobs.csv", "id,organisation_id,company_id,title,status\njob-new,org-northwind,cmp-001,New role,open\njob-001,org-northwind,cmp-001,Edited,paused\n",
+         "jobs.csv: row 3: field 'status': 'paused' is not one of: open, closed, filled"),
+        ("crm.json", #"{"jobs": [{"id": "job-new", "organisation_id": "org-northwind", "company_id": "cmp-999", "title": "T", "status": "open"}]}"#,
+         "crm.json: jobs[0]: field 'company_id': no company 'cmp-999' in organisation 'org-northwind' in this import or the database"),
+        ("crm.json", #"{"companies": [{"id": "cmp-001", "organisation_id": "org-northwind", "name": "Renamed"}], "jobs": [{"id": 7}]}"#,
+         "crm.json: jobs[0]: field 'id': must be a string, found a number"),
+        ("crm.json", #"{"jobs": [ {"id": "#, "crm.json: is not a JSON object of entity arrays"),
+        ("contacts.csv", "id\n1\n", "contacts.csv: cannot tell which entity the file holds"),
+        ("people.csv", "id,organisation_id,first_name,last_name,email\np-new,org-northwind,A,B,not-an-email\n",
+         "people.csv: row 2: field 'email': is not a valid email address"),
+    ])
+    func badImport(name: String, contents: String, expected: String) async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
         let before = try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath))
 
-        let bad = atsgate.workingDirectory.appendingPathComponent("jobs.csv")
-        try Data("id,organisation_id,company_id,title,status\njob-new,org-northwind,cmp-001,New role,open\njob-001,org-northwind,cmp-001,Edited,paused\n".utf8).write(to: bad)
+        let bad = atsgate.workingDirectory.appendingPathComponent(name)
+        try Data(contents.utf8).write(to: bad)
         let result = try atsgate.run(["import", bad.path])
         #expect(result.exitCode == 2)
-        #expect(result.stderr.contains("jobs.csv: row 3: field 'status': 'paused' is not one of: open, closed, filled"), "\(result.stderr)")
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
         #expect(result.stderr.contains("nothing was stored"))
         #expect(try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath)) == before)
     }
