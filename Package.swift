@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "atsgate", targets: ["atsgate"]),
         .library(name: "AtsgateCore", targets: ["AtsgateCore"]),
         .library(name: "AtsgateSQLite", targets: ["AtsgateSQLite"]),
+        .library(name: "AtsgateWebhook", targets: ["AtsgateWebhook"]),
         .library(name: "AtsgateTesting", targets: ["AtsgateTesting"]),
     ],
     dependencies: [
@@ -20,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Domain model, workflow, import validation, connector protocol. No storage, HTTP, NIO or server.
@@ -28,6 +34,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -40,13 +48,28 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Test doubles shared by test targets (and, later, the sandbox).
+        // A generic JSON webhook target over HTTP.
+        .target(
+            name: "AtsgateWebhook",
+            dependencies: [
+                "AtsgateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Test doubles shared by test targets (and the sandbox): scripted connectors, fake targets.
         .target(
             name: "AtsgateTesting",
             dependencies: [
                 "AtsgateCore",
                 "AtsgateSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -55,7 +78,11 @@ let package = Package(
             dependencies: [
                 "AtsgateCore",
                 "AtsgateSQLite",
+                "AtsgateWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -67,6 +94,11 @@ let package = Package(
         .testTarget(
             name: "AtsgateSQLiteTests",
             dependencies: ["AtsgateCore", "AtsgateSQLite", "AtsgateTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AtsgateWebhookTests",
+            dependencies: ["AtsgateCore", "AtsgateWebhook", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -131,6 +131,11 @@ enum SQLiteMigrations {
         last_error_message TEXT,
         response_data TEXT,
         submitted_by TEXT,
+        -- An earlier attempt of this create may have reached the target (lease lapsed, timeout
+        -- after sending): the connector looks the job up by its marker before creating it again.
+        outcome_unknown INTEGER NOT NULL DEFAULT 0 CHECK (outcome_unknown IN (0, 1)),
+        -- When the row's current work was queued; retry.max_age counts from here.
+        enqueued_at TEXT NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         sent_at TEXT,
@@ -139,11 +144,10 @@ enum SQLiteMigrations {
         CHECK ((status = 'in_flight') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
         CHECK (status <> 'pending' OR next_attempt_at IS NOT NULL)
     ) STRICT;
-    -- The claim query (due pending rows in order; in-flight rows, few, filtered by lease expiry)
-    -- and the operator's status filter.
-    CREATE INDEX job_external_submissions_due ON job_external_submissions(status, next_attempt_at);
-    -- Operator filters by target and `replay --failed --target T --error-kind K`.
-    CREATE INDEX job_external_submissions_by_target ON job_external_submissions(external_system, status, last_error_kind);
+    -- The claim query, per target: due pending rows in order, and in-flight rows whose lease lapsed.
+    CREATE INDEX job_external_submissions_due ON job_external_submissions(external_system, status, next_attempt_at);
+    -- Operator filters and `replay --failed [--error-kind K]`.
+    CREATE INDEX job_external_submissions_by_status ON job_external_submissions(status, last_error_kind);
 
     CREATE TABLE decision_maker_notifications (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -223,6 +227,18 @@ enum SQLiteMigrations {
         repair TEXT
     ) STRICT;
     CREATE INDEX reconcile_findings_by_run ON reconcile_findings(run_id, category);
+
+    -- A target's circuit breaker and rate-limit pause, shared by every worker. Targets are
+    -- configured once for all organisations, so this table has no organisation_id.
+    CREATE TABLE target_states (
+        target TEXT NOT NULL PRIMARY KEY,
+        circuit TEXT NOT NULL CHECK (circuit IN ('closed', 'open', 'half_open')),
+        circuit_until TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),
+        paused_until TEXT,
+        updated_at TEXT NOT NULL,
+        CHECK ((circuit = 'closed') = (circuit_until IS NULL))
+    ) STRICT;
 
     -- Who qualified, replayed, cancelled, imported, changed configuration; organisation_id is
     -- NULL only for actions that span tenants.

@@ -88,12 +88,12 @@ extension SQLiteStore: QualificationStore {
                 sql: """
                 INSERT INTO job_external_submissions
                     (organisation_id, job_id, external_system, operation, status, attempts, next_attempt_at,
-                     job_version, submitted_by, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+                     job_version, submitted_by, enqueued_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)
                 """,
                 arguments: [
                     job.job.organisationID.rawValue, job.job.id.rawValue, target.rawValue, operation.rawValue,
-                    now, job.version, actor, now, now,
+                    now, job.version, actor, now, now, now,
                 ]
             )
         case let .requeue(entryID, _, operation):
@@ -101,10 +101,10 @@ extension SQLiteStore: QualificationStore {
                 sql: """
                 UPDATE job_external_submissions
                 SET operation = ?, status = 'pending', attempts = 0, next_attempt_at = ?, job_version = ?,
-                    lease_owner = NULL, lease_expires_at = NULL, submitted_by = ?, updated_at = ?
+                    lease_owner = NULL, lease_expires_at = NULL, submitted_by = ?, enqueued_at = ?, updated_at = ?
                 WHERE id = ?
                 """,
-                arguments: [operation.rawValue, now, job.version, actor, now, entryID]
+                arguments: [operation.rawValue, now, job.version, actor, now, now, entryID]
             )
         case let .retarget(entryID, _, operation):
             try db.execute(

@@ -11,11 +11,13 @@ struct Atsgate: AsyncParsableCommand {
         3 a target or the database unreachable.
         """,
         version: "0.1.0",
-        subcommands: [Migrate.self, Import.self, Jobs.self, Outbox.self]
+        subcommands: [Migrate.self, Import.self, Jobs.self, Outbox.self, Worker.self, Connectors.self]
     )
 
     /// Runs the command and maps every failure to the exit codes of DESIGN "Contracts".
     static func main() async {
+        // A worker that exits between a notifier's open() and write() must not kill the notifier.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

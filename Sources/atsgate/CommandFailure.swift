@@ -22,6 +22,8 @@ struct CommandFailure {
             self.init(message: "atsgate: configuration error: \(error)", exitCode: Code.usageOrInput)
         case let error as WorkflowError:
             self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
+        case let error as OperatorActionError:
+            self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
         case let error as StoreError:
             let code = error.code == .unsupportedEngine ? Code.usageOrInput : Code.unreachable
             self.init(message: "atsgate: \(error)", exitCode: code)

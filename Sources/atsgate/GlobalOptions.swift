@@ -25,8 +25,8 @@ struct GlobalOptions: ParsableArguments {
         URL(fileURLWithPath: config ?? environment["ATSGATE_CONFIG"] ?? FileManager.default.currentDirectoryPath, isDirectory: true)
     }
 
-    /// Opens the store named by `--database` and migrates it.
-    func openStore() throws -> SQLiteStore {
+    /// The SQLite file `--database` names.
+    func sqlitePath() throws -> String {
         let url = databaseURL
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             throw StoreError(.unsupportedEngine, "PostgreSQL is not supported by this build yet; use a SQLite path or sqlite:PATH")
@@ -37,7 +37,18 @@ struct GlobalOptions: ParsableArguments {
             break
         }
         guard !path.isEmpty else { throw ValidationError("--database: the SQLite path is empty") }
-        return try SQLiteStore.open(path: path)
+        return path
+    }
+
+    /// Opens the store named by `--database` and migrates it.
+    func openStore() throws -> SQLiteStore {
+        try SQLiteStore.open(path: sqlitePath())
+    }
+
+    /// Rings running workers after a commit that queued work.
+    func notifyWorkers() {
+        guard let path = try? sqlitePath() else { return }
+        FIFODoorbell(databasePath: path).notifyWorkers()
     }
 
     func loadTargets() throws -> TargetCatalog {

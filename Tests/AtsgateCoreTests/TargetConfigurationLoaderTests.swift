@@ -20,7 +20,7 @@ struct TargetConfigurationLoaderTests {
         #expect(target.isEnabled)
         #expect(target.mapping == "loxo.yaml")
         #expect(target.settings == .loxo(.init(baseURL: "https://app.loxo.co", agencySlug: "acme", apiKeyEnvironmentVariable: "LOXO_API_KEY")))
-        #expect(target.retry == RetrySettings(maxAttempts: 3, baseDelay: .seconds(2), maxDelay: .seconds(3_600), maxAge: .seconds(259_200)))
+        #expect(target.retry == RetrySettings(maxAttempts: 3, baseDelay: .seconds(2), maxDelay: .seconds(14_400), maxAge: .seconds(259_200)))
         #expect(target.timeout == .seconds(60))
         #expect(target.concurrency == 4)
     }
@@ -42,7 +42,7 @@ struct TargetConfigurationLoaderTests {
         ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeot: 5s\n", "connectors/t.yaml:4: field 'timeot': unknown key"),
         ("kind: loxo\nagency_slug: a\n", "connectors/t.yaml:1: field 'api_key_env': is required"),
         ("kind: loxo\nagency_slug: a\napi_key_env: sk-live-123\n", "connectors/t.yaml:3: field 'api_key_env': must name an environment variable"),
-        ("kind: sap\n", "connectors/t.yaml:1: field 'kind': 'sap' is not one of: loxo, bullhorn, email"),
+        ("kind: sap\n", "connectors/t.yaml:1: field 'kind': 'sap' is not one of: loxo, bullhorn, email, webhook"),
         ("kind: loxo\nagency_slug: a\napi_key_env: K\nretry:\n  max_attempts: 0\n", "connectors/t.yaml:5: field 'retry.max_attempts': must be a whole number of at least 1"),
         ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeout: soon\n", "connectors/t.yaml:4: field 'timeout': 'soon' is not a duration"),
         ("kind: email\nsmtp_url: http://mail\nfrom: a@b.example\nto: [c@d.example]\n", "connectors/t.yaml:2: field 'smtp_url': must be an smtp:// or smtps:// URL"),

@@ -19,7 +19,7 @@ struct MigrationTests {
         #expect(tables == [
             "audit_log", "companies", "company_contact_associations", "decision_maker_notifications", "external_refs",
             "grdb_migrations", "job_external_submissions", "jobs", "organisations", "people", "reconcile_findings",
-            "reconcile_runs", "submission_attempts",
+            "reconcile_runs", "submission_attempts", "target_states",
         ])
         let foreignKeys = try await store.reader.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(foreignKeys == 1)
@@ -40,7 +40,7 @@ struct MigrationTests {
         let plan = try await temporary.store.reader.read { db in
             try Row.fetchAll(db, sql: """
                 EXPLAIN QUERY PLAN SELECT id FROM job_external_submissions
-                WHERE status = 'pending' AND next_attempt_at <= '2026-11-22' ORDER BY next_attempt_at LIMIT 10
+                WHERE external_system = 'loxo' AND status = 'pending' AND next_attempt_at <= '2026-11-22' ORDER BY next_attempt_at LIMIT 10
                 """).map { $0["detail"] as String? ?? "" }
         }
         #expect(plan.contains { $0.contains("job_external_submissions_due") }, "\(plan)")

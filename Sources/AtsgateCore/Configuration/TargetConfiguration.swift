@@ -3,6 +3,8 @@ public enum TargetKind: String, Hashable, Sendable, Codable, CaseIterable {
     case loxo
     case bullhorn
     case email
+    /// A generic JSON-over-HTTP endpoint (an in-house system, or a test target); see the README.
+    case webhook
 }
 
 /// One configured target: `connectors/NAME.yaml`.
@@ -28,6 +30,7 @@ public struct TargetConfiguration: Hashable, Sendable {
         case .loxo: .loxo
         case .bullhorn: .bullhorn
         case .email: .email
+        case .webhook: .webhook
         }
     }
 
@@ -57,6 +60,19 @@ public struct TargetConfiguration: Hashable, Sendable {
         case loxo(LoxoSettings)
         case bullhorn(BullhornSettings)
         case email(EmailSettings)
+        case webhook(WebhookSettings)
+    }
+
+    public struct WebhookSettings: Hashable, Sendable {
+        /// The collection URL, e.g. `https://hr.example/api/jobs`.
+        public var url: String
+        /// The environment variable holding a bearer token, if the endpoint wants one.
+        public var tokenEnvironmentVariable: String?
+
+        public init(url: String, tokenEnvironmentVariable: String? = nil) {
+            self.url = url
+            self.tokenEnvironmentVariable = tokenEnvironmentVariable
+        }
     }
 
     public struct LoxoSettings: Hashable, Sendable {
@@ -135,19 +151,20 @@ public struct TargetConfiguration: Hashable, Sendable {
 
 /// How long and how often a target's deliveries are retried.
 public struct RetrySettings: Hashable, Sendable {
-    /// Attempts before a row fails for good. The default is 10.
+    /// Attempts before a row fails for good. The default is 18: with the other defaults the last
+    /// attempt comes about 26 hours after the first (5 s, 10 s, 20 s, … doubling to 4 h, then every 4 h).
     public var maxAttempts: Int
     /// First backoff step. The default is 5 s.
     public var baseDelay: Duration
-    /// Longest wait between attempts. The default is 1 h.
+    /// Longest wait between attempts. The default is 4 h.
     public var maxDelay: Duration
     /// A row older than this fails instead of retrying. The default is 72 h.
     public var maxAge: Duration
 
     public init(
-        maxAttempts: Int = 10,
+        maxAttempts: Int = 18,
         baseDelay: Duration = .seconds(5),
-        maxDelay: Duration = .seconds(3_600),
+        maxDelay: Duration = .seconds(4 * 3_600),
         maxAge: Duration = .seconds(72 * 3_600)
     ) {
         self.maxAttempts = maxAttempts

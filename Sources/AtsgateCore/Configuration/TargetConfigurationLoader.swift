@@ -43,6 +43,7 @@ public struct TargetConfigurationLoader: Sendable {
         .loxo: ["base_url", "agency_slug", "api_key_env"],
         .bullhorn: ["login_info_url", "client_id_env", "client_secret_env", "username_env", "password_env", "redirect_uri"],
         .email: ["smtp_url", "starttls", "from", "to", "username_env", "password_env"],
+        .webhook: ["url", "token_env"],
     ]
 
     /// Parses one target file. `name` is the file name without extension: the target's name in the outbox.
@@ -119,6 +120,11 @@ public struct TargetConfigurationLoader: Sendable {
             return .email(.init(
                 smtpURL: smtpURL, startTLS: startTLS, from: from, to: to,
                 usernameEnvironmentVariable: username, passwordEnvironmentVariable: password
+            ))
+        case .webhook:
+            return .webhook(.init(
+                url: try webURL(try fields.required("url")),
+                tokenEnvironmentVariable: try fields["token_env"]?.environmentVariableName()
             ))
         }
     }

@@ -30,6 +30,12 @@ public protocol Connector: Sendable {
     /// One page of the target's jobs, for reconciliation; `nil` asks for the first page.
     /// Requires ``ConnectorCapabilities/remoteListing``.
     func listJobs(page: RemotePageToken?) async throws(ConnectorError) -> RemoteJobPage
+
+    /// Delivers one decision-maker notification. Requires ``ConnectorCapabilities/notifications``.
+    func notify(_ request: NotificationRequest) async throws(ConnectorError) -> SubmissionReceipt
+
+    /// Drops cached credentials and obtains new ones; called once after an `auth` error before the retry.
+    func refreshCredentials() async throws(ConnectorError)
 }
 
 extension Connector {
@@ -40,6 +46,13 @@ extension Connector {
     public func listJobs(page: RemotePageToken?) async throws(ConnectorError) -> RemoteJobPage {
         throw .unsupported("remote listing", target: target)
     }
+
+    public func notify(_ request: NotificationRequest) async throws(ConnectorError) -> SubmissionReceipt {
+        throw .unsupported("notifications", target: target)
+    }
+
+    /// Connectors with static credentials have nothing to refresh.
+    public func refreshCredentials() async throws(ConnectorError) {}
 
     /// Every remote job, page by page, as an async sequence.
     public func allJobs() -> RemoteJobListing {

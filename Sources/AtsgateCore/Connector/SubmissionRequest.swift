@@ -2,7 +2,7 @@
 /// a Loxo custom field, an email header) so a job can be found again after an unknown outcome.
 ///
 /// It carries the organisation, so two tenants' job ids never collide at a shared target.
-public struct JobMarker: Hashable, Sendable, CustomStringConvertible {
+public struct JobMarker: Hashable, Sendable, Codable, CustomStringConvertible {
     public var organisationID: OrganisationID
     public var jobID: JobID
 
@@ -29,7 +29,7 @@ public struct JobMarker: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A job with what every target needs to hold it: its company and its contacts.
-public struct JobSnapshot: Hashable, Sendable {
+public struct JobSnapshot: Hashable, Sendable, Codable {
     public var job: Job
     public var version: Int
     public var company: Company
@@ -57,7 +57,7 @@ public struct JobSnapshot: Hashable, Sendable {
 }
 
 /// One delivery: what the outbox row asks the target to do, with the job as it is now.
-public struct SubmissionRequest: Hashable, Sendable {
+public struct SubmissionRequest: Hashable, Sendable, Codable {
     public var operation: SubmissionOperation
     public var snapshot: JobSnapshot
     /// The remote id from an earlier create; `nil` for a create.
@@ -89,5 +89,20 @@ public struct SubmissionReceipt: Hashable, Sendable {
         self.adoptedExisting = adoptedExisting
         self.httpStatus = httpStatus
         self.summary = summary
+    }
+}
+
+/// One decision-maker notification to deliver: who, about which job.
+public struct NotificationRequest: Hashable, Sendable {
+    public var notificationID: Int64
+    public var type: NotificationType
+    public var recipient: Person
+    public var snapshot: JobSnapshot
+
+    public init(notificationID: Int64, type: NotificationType, recipient: Person, snapshot: JobSnapshot) {
+        self.notificationID = notificationID
+        self.type = type
+        self.recipient = recipient
+        self.snapshot = snapshot
     }
 }

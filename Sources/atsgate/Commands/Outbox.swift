@@ -4,7 +4,7 @@ extension Atsgate {
     struct Outbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inspect the outbox: one row per (job, target).",
-            subcommands: [List.self]
+            subcommands: [List.self, Show.self, Replay.self, Cancel.self]
         )
     }
 }

@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+
+/// One attempt, start to finish: wait for a token, call the connector, decide what follows,
+/// settle it durably.
+struct Delivery: Sendable {
+    let store: any DispatchStore
+    let catalog: TargetCatalog
+    let connectors: [TargetName: any Connector]
+    let clock: any GatewayClock
+    let redactor: SecretRedactor
+    let jitter: JitterSource
+    let gates: [TargetName: TargetGate]
+    let settlements: SettlementQueue
+    let workerID: String
+    let logger: Logger
+
+    func deliver(_ claim: ClaimedSubmission) async {
+        let entry = claim.entry
+        guard let target = catalog[entry.target] else { return }
+        let request = SubmissionRequest(
+            operation: entry.operation, snapshot: claim.snapshot, externalID: entry.externalID,
+            outcomeOfEarlierAttemptUnknown: claim.outcomeUnknown
+        )
+        let started = clock.now()
+        let result = await attempt(target: target) { connector throws(ConnectorError) in
+            guard connector.capabilities.supports(entry.operation) else {
+                throw .unsupported(entry.operation.rawValue, target: target.name)
+            }
+            return try await connector.submit(request)
+        }
+        let outcome = await decide(result, target: target, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt, previousErrorKind: entry.lastErrorKind)
+        let record = DeliveryRecord(
+            entryID: entry.id, organisationID: entry.organisationID, target: entry.target, leaseOwner: workerID,
+            attempt: entry.attempts, operation: entry.operation, mappedJobVersion: claim.snapshot.version,
+            startedAt: started, finishedAt: clock.now(), outcome: outcome,
+            requestHash: RequestFingerprint.of(RequestFingerprint.Sent(request)),
+            circuitBreaker: target.circuitBreaker
+        )
+        do {
+            let settled = try await settlements.settle(record)
+            log(outcome, settled: settled, entry: entry)
+        } catch {
+            // The row stays in flight until its lease lapses; another attempt will find out what happened.
+            logger.error("could not settle an attempt", metadata: ["outbox_id": "\(entry.id)", "error": "\(error)"])
+        }
+    }
+
+    func deliver(_ claim: ClaimedNotification, through targetName: TargetName) async {
+        guard let target = catalog[targetName] else { return }
+        let started = clock.now()
+        let result = await attempt(target: target) { connector throws(ConnectorError) in
+            try await connector.notify(claim.request)
+        }
+        let outcome = await decide(result, target: target, attempt: claim.attempt, enqueuedAt: claim.enqueuedAt, previousErrorKind: claim.lastErrorKind)
+        let record = NotificationRecord(
+            notificationID: claim.request.notificationID, organisationID: claim.organisationID, target: targetName,
+            leaseOwner: workerID, attempt: claim.attempt, startedAt: started, finishedAt: clock.now(),
+            outcome: outcome, circuitBreaker: target.circuitBreaker
+        )
+        do {
+            _ = try await settlements.settle(record)
+        } catch {
+            logger.error("could not settle a notification attempt", metadata: ["notification_id": "\(claim.request.notificationID)", "error": "\(error)"])
+        }
+    }
+
+    /// Calls the connector after a token from the target's bucket; a cancelled worker's attempt is
+    /// reported as a transient failure that may have reached the target.
+    private func attempt(
+        target: TargetConfiguration,
+        _ call: (any Connector) async throws(ConnectorError) -> SubmissionReceipt
+    ) async -> Result<SubmissionReceipt, ConnectorError> {
+        guard let connector = connectors[target.name] else {
+            return .failure(.config(setting: "connectors/\(target.name).yaml", reason: "no \(target.kind.rawValue) connector is available in this build"))
+        }
+        do {
+            try await gates[target.name]?.acquire()
+        } catch {
+            return .failure(.transient("the worker shut down before the attempt started"))
+        }
+        let result: Result<SubmissionReceipt, ConnectorError>
+        do {
+            result = .success(try await call(connector))
+        } catch {
+            result = .failure(redactor.redact(error))
+        }
+        if Task.isCancelled, case .failure = result {
+            return .failure(.transient("the worker shut down before the attempt finished", mayHaveReachedTarget: true))
+        }
+        gates[target.name]?.observe(result.failureValue)
+        return result
+    }
+
+    private func decide(
+        _ result: Result<SubmissionReceipt, ConnectorError>,
+        target: TargetConfiguration,
+        attempt: Int,
+        enqueuedAt: Date,
+        previousErrorKind: ErrorKind?
+    ) async -> AttemptOutcome {
+        switch result {
+        case .success(let receipt):
+            return .delivered(receipt)
+        case .failure(let error):
+            let now = clock.now()
+            if Task.isCancelled { return .retry(at: now, error: error) }
+            let decision = RetryPolicy(settings: target.retry).decide(
+                after: error, attempt: attempt, enqueuedAt: enqueuedAt, now: now,
+                previousErrorKind: previousErrorKind, jitter: jitter.next()
+            )
+            switch decision {
+            case .retry(let at):
+                return .retry(at: at, error: error)
+            case .fail(let reason):
+                return .failed(reason: reason, error: error)
+            case .refreshCredentialsAndRetry:
+                do {
+                    try await connectors[target.name]?.refreshCredentials()
+                    return .retry(at: clock.now(), error: error)
+                } catch {
+                    return .failed(reason: "credential refresh failed: \(redactor.redact(error.message))", error: error)
+                }
+            }
+        }
+    }
+
+    private func log(_ outcome: AttemptOutcome, settled: Settlement.Result, entry: OutboxEntry) {
+        var metadata: Logger.Metadata = [
+            "outbox_id": "\(entry.id)", "target": "\(entry.target)", "job_id": "\(entry.jobID)",
+            "operation": "\(entry.operation.rawValue)", "attempt": "\(entry.attempts)",
+        ]
+        if case .leaseLost = settled {
+            logger.warning("lease lost before the attempt was settled; its outcome was not applied", metadata: metadata)
+            return
+        }
+        switch outcome {
+        case .delivered(let receipt):
+            metadata["external_id"] = "\(receipt.externalID)"
+            logger.info("delivered", metadata: metadata)
+        case let .retry(at, error):
+            metadata["error_kind"] = "\(error.kind.rawValue)"
+            metadata["next_attempt_at"] = "\(at)"
+            logger.notice("attempt failed; will retry", metadata: metadata)
+        case let .failed(reason, error):
+            metadata["error_kind"] = "\(error.kind.rawValue)"
+            metadata["reason"] = "\(reason)"
+            logger.warning("failed; an operator must act", metadata: metadata)
+        }
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case .failure(let failure) = self { return failure }
+        return nil
+    }
+}

@@ -1,0 +1,119 @@
+public import Foundation
+
+/// What a worker asks for when it claims work.
+public struct ClaimRequest: Hashable, Sendable {
+    /// The worker's identity, written as the lease owner.
+    public var owner: String
+    public var now: Date
+    /// Rows wanted per target (free delivery slots); a target missing here is not claimed.
+    public var limits: [TargetName: Int]
+    public var leaseDurations: [TargetName: Duration]
+
+    public init(owner: String, now: Date, limits: [TargetName: Int], leaseDurations: [TargetName: Duration]) {
+        self.owner = owner
+        self.now = now
+        self.limits = limits
+        self.leaseDurations = leaseDurations
+    }
+}
+
+/// A row leased to one worker, with the job as it is now (payloads are mapped at send time).
+public struct ClaimedSubmission: Hashable, Sendable {
+    public var entry: OutboxEntry
+    public var snapshot: JobSnapshot
+    /// An earlier attempt of this create may have reached the target: look it up by marker first.
+    public var outcomeUnknown: Bool
+    public var enqueuedAt: Date
+
+    public init(entry: OutboxEntry, snapshot: JobSnapshot, outcomeUnknown: Bool, enqueuedAt: Date) {
+        self.entry = entry
+        self.snapshot = snapshot
+        self.outcomeUnknown = outcomeUnknown
+        self.enqueuedAt = enqueuedAt
+    }
+}
+
+/// A notification leased to one worker.
+public struct ClaimedNotification: Hashable, Sendable {
+    public var request: NotificationRequest
+    public var organisationID: OrganisationID
+    public var attempt: Int
+    public var enqueuedAt: Date
+    public var lastErrorKind: ErrorKind?
+
+    public init(request: NotificationRequest, organisationID: OrganisationID, attempt: Int, enqueuedAt: Date, lastErrorKind: ErrorKind?) {
+        self.request = request
+        self.organisationID = organisationID
+        self.attempt = attempt
+        self.enqueuedAt = enqueuedAt
+        self.lastErrorKind = lastErrorKind
+    }
+}
+
+/// A finished notification attempt.
+public struct NotificationRecord: Hashable, Sendable {
+    public var notificationID: Int64
+    public var organisationID: OrganisationID
+    public var target: TargetName
+    public var leaseOwner: String
+    public var attempt: Int
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: AttemptOutcome
+    public var circuitBreaker: CircuitBreakerSettings
+
+    public init(
+        notificationID: Int64, organisationID: OrganisationID, target: TargetName, leaseOwner: String, attempt: Int,
+        startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, circuitBreaker: CircuitBreakerSettings
+    ) {
+        self.notificationID = notificationID
+        self.organisationID = organisationID
+        self.target = target
+        self.leaseOwner = leaseOwner
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.circuitBreaker = circuitBreaker
+    }
+}
+
+/// The storage a dispatcher works on. Every method is one transaction.
+public protocol DispatchStore: Sendable {
+    /// Leases due rows (pending and due, or in flight with a lapsed lease) to `request.owner`,
+    /// at most `limits[target]` per target, skipping targets whose circuit is open or that are paused.
+    func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission]
+
+    /// Settles finished attempts in one transaction: each row's new state, its attempt record,
+    /// the remote id in `external_refs`, and its target's health. A record whose lease was lost
+    /// is recorded as an attempt but changes nothing else.
+    func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result]
+
+    /// Leases due decision-maker notifications to `owner`.
+    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification]
+
+    /// Settles notification attempts; returns, per record, whether its lease still held.
+    func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool]
+
+    /// The earliest instant a row of `targets` (or a notification, if asked) becomes due or a lease lapses.
+    func nextDueDate(targets: [TargetName], includeNotifications: Bool) async throws -> Date?
+
+    /// Whether any row of `targets` (or a notification, if asked) is due at `now` or in flight.
+    /// Work no connector of this worker can deliver does not count.
+    func hasDueOrInFlightWork(now: Date, targets: [TargetName], includeNotifications: Bool) async throws -> Bool
+
+    func targetHealth() async throws -> [TargetName: TargetHealth]
+}
+
+/// Wakes a sleeping worker when work was committed elsewhere (another process, the same one).
+public protocol WakeupNotifier: Sendable {
+    /// Best effort and non-blocking: a worker that misses it still finds the work on its next poll.
+    func notifyWorkers()
+}
+
+/// Where a worker hears about new work.
+public protocol WakeupListener: Sendable {
+    /// A stream that yields whenever a notifier rang; ends when the listener is closed.
+    func wakeups() -> AsyncStream<Void>
+    func close()
+}

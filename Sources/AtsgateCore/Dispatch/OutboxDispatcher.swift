@@ -1,0 +1,273 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The worker: claims due outbox rows and notifications with a lease, delivers them through
+/// their target's connector, and settles each attempt in the store.
+///
+/// Per target it keeps at most `concurrency` deliveries in flight, spends tokens from a bucket
+/// of `rate_limit`, and skips the target while its circuit is open or a 429 paused it. It wakes
+/// at once when a ``WakeupListener`` rings, when a delivery frees a slot, or when the next row
+/// falls due, and polls every `pollInterval` besides.
+///
+/// On graceful shutdown it stops claiming and lets in-flight deliveries finish; after
+/// `shutdownGrace` it cancels the rest, whose rows go back to `pending` at once.
+///
+/// ## Topics
+/// ### Running
+/// - ``run()``
+/// - ``Configuration``
+public struct OutboxDispatcher: Service {
+    public struct Configuration: Sendable {
+        /// Written as the lease owner; unique per worker process. The default is `host:pid:random`.
+        public var workerID: String
+        /// The longest sleep between looks at the store when nothing rings. The default is 1 s.
+        public var pollInterval: Duration
+        /// Exit once nothing is due or in flight (retries scheduled later do not count). The default is `false`.
+        public var untilIdle: Bool
+        /// How long in-flight deliveries may take to finish after shutdown begins. The default is 10 s.
+        public var shutdownGrace: Duration
+        /// The most rows claimed per target in one transaction. The default is 256.
+        public var claimBatchSize: Int
+        /// The target that carries decision-maker notifications; `nil` leaves them queued.
+        public var notificationTarget: TargetName?
+
+        public init(
+            workerID: String = Self.defaultWorkerID(),
+            pollInterval: Duration = .seconds(1),
+            untilIdle: Bool = false,
+            shutdownGrace: Duration = .seconds(10),
+            claimBatchSize: Int = 256,
+            notificationTarget: TargetName? = nil
+        ) {
+            self.workerID = workerID
+            self.pollInterval = pollInterval
+            self.untilIdle = untilIdle
+            self.shutdownGrace = shutdownGrace
+            self.claimBatchSize = claimBatchSize
+            self.notificationTarget = notificationTarget
+        }
+
+        public static func defaultWorkerID() -> String {
+            let host = ProcessInfo.processInfo.hostName
+            return "\(host):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+        }
+    }
+
+    let store: any DispatchStore
+    let catalog: TargetCatalog
+    let connectors: [TargetName: any Connector]
+    let configuration: Configuration
+    let clock: any GatewayClock
+    let wakeups: (any WakeupListener)?
+    let redactor: SecretRedactor
+    let logger: Logger
+    let jitter: JitterSource
+
+    public init(
+        store: any DispatchStore,
+        catalog: TargetCatalog,
+        connectors: [TargetName: any Connector],
+        configuration: Configuration = Configuration(),
+        clock: any GatewayClock = SystemClock(),
+        wakeups: (any WakeupListener)? = nil,
+        redactor: SecretRedactor = SecretRedactor(secrets: []),
+        jitter: JitterSource = JitterSource(),
+        logger: Logger = Logger(label: "atsgate.dispatcher")
+    ) {
+        self.store = store
+        self.catalog = catalog
+        self.connectors = connectors
+        self.configuration = configuration
+        self.clock = clock
+        self.wakeups = wakeups
+        self.redactor = redactor
+        self.jitter = jitter
+        self.logger = logger
+    }
+
+    /// The lease a row gets: long enough for a connector that makes several requests, each within `timeout`.
+    public static func leaseDuration(for target: TargetConfiguration) -> Duration {
+        max(.seconds(5), target.timeout * 4)
+    }
+
+    public func run() async throws {
+        let signal = WakeSignal()
+        let stopping = StopFlag()
+        let settlements = SettlementQueue(store: store)
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await settlements.run() }
+                if let wakeups {
+                    group.addTask {
+                        for await _ in wakeups.wakeups() { signal.fire() }
+                    }
+                }
+                defer { wakeups?.close() }
+                do {
+                    try await dispatchLoop(signal: signal, stopping: stopping, settlements: settlements)
+                } catch {
+                    settlements.finish()
+                    throw error
+                }
+                settlements.finish()
+                wakeups?.close()
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            signal.fire()
+        }
+    }
+
+    // MARK: - The loop
+
+    private func dispatchLoop(signal: WakeSignal, stopping: StopFlag, settlements: SettlementQueue) async throws {
+        // A target without a connector in this build keeps its rows pending rather than failing them.
+        let targets = catalog.targets.values.filter { $0.isEnabled && connectors[$0.name] != nil }.sorted { $0.name < $1.name }
+        for target in catalog.targets.values where target.isEnabled && connectors[target.name] == nil {
+            logger.warning("no connector for this target in this build; its rows stay pending", metadata: ["target": "\(target.name)", "kind": "\(target.kind.rawValue)"])
+        }
+        let gates = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, TargetGate(settings: $0.rateLimit, clock: clock)) })
+        let inFlight = InFlightCounter()
+        let notificationsDeliverable = configuration.notificationTarget.map { name in targets.contains { $0.name == name } } ?? false
+        let delivery = Delivery(
+            store: store, catalog: catalog, connectors: connectors, clock: clock, redactor: redactor, jitter: jitter,
+            gates: gates, settlements: settlements, workerID: configuration.workerID, logger: logger
+        )
+
+        try await withThrowingDiscardingTaskGroup { group in
+            while !stopping.isSet {
+                let now = clock.now()
+                let health = try await store.targetHealth()
+                var limits: [TargetName: Int] = [:]
+                for target in targets {
+                    let free = target.concurrency - inFlight.count(target.name)
+                    let wanted = min(free, configuration.claimBatchSize)
+                    let limit = (health[target.name] ?? TargetHealth()).claimLimit(wanted: wanted, now: now)
+                    if limit > 0 { limits[target.name] = limit }
+                }
+                let claims = limits.isEmpty ? [] : try await store.claimSubmissions(ClaimRequest(
+                    owner: configuration.workerID, now: now, limits: limits,
+                    leaseDurations: Dictionary(uniqueKeysWithValues: targets.map { ($0.name, Self.leaseDuration(for: $0)) })
+                ))
+                for claim in claims {
+                    inFlight.add(claim.entry.target)
+                    group.addTask {
+                        await delivery.deliver(claim)
+                        inFlight.remove(claim.entry.target)
+                        signal.fire()
+                    }
+                }
+                let notifications = try await claimNotifications(limits: limits, health: health, inFlight: inFlight, now: now)
+                for claim in notifications {
+                    guard let target = configuration.notificationTarget else { break }
+                    inFlight.add(target)
+                    group.addTask {
+                        await delivery.deliver(claim, through: target)
+                        inFlight.remove(target)
+                        signal.fire()
+                    }
+                }
+
+                let requested = limits.values.reduce(0, +)
+                if !claims.isEmpty, claims.count >= requested { continue }
+                if configuration.untilIdle, inFlight.total == 0, claims.isEmpty, notifications.isEmpty {
+                    let idle = try await !store.hasDueOrInFlightWork(
+                        now: clock.now(), targets: targets.map(\.name), includeNotifications: notificationsDeliverable
+                    )
+                    if idle { break }
+                }
+                let sleep = try await sleepBeforeNextLook(
+                    now: now, health: health, targets: targets.map(\.name), includeNotifications: notificationsDeliverable
+                )
+                await signal.wait(timeout: sleep, clock: clock)
+            }
+
+            // Shutting down (or idle): let in-flight deliveries finish, then cancel what is left.
+            let deadline = clock.now().adding(configuration.shutdownGrace)
+            while inFlight.total > 0 {
+                let remaining = deadline.timeIntervalSince(clock.now())
+                if remaining <= 0 {
+                    logger.warning("shutdown grace over; cancelling in-flight deliveries", metadata: ["in_flight": "\(inFlight.total)"])
+                    group.cancelAll()
+                    break
+                }
+                await signal.wait(timeout: Duration(timeInterval: min(remaining, 0.25)), clock: clock)
+            }
+        }
+    }
+
+    private func claimNotifications(limits: [TargetName: Int], health: [TargetName: TargetHealth], inFlight: InFlightCounter, now: Date) async throws -> [ClaimedNotification] {
+        guard let name = configuration.notificationTarget, let target = catalog[name], target.isEnabled, connectors[name] != nil else { return [] }
+        let free = target.concurrency - inFlight.count(name) - (limits[name] ?? 0)
+        let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
+        guard limit > 0 else { return [] }
+        return try await store.claimNotifications(owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target))
+    }
+
+    /// Until the next row falls due, a paused or open target may be tried again, or the poll interval passes.
+    private func sleepBeforeNextLook(
+        now: Date, health: [TargetName: TargetHealth], targets: [TargetName], includeNotifications: Bool
+    ) async throws -> Duration {
+        var wake = now.adding(configuration.pollInterval)
+        if let due = try await store.nextDueDate(targets: targets, includeNotifications: includeNotifications) {
+            wake = min(wake, due)
+        }
+        for state in health.values {
+            if let paused = state.pausedUntil, paused > now { wake = min(wake, paused) }
+            if case .open(let until) = state.circuit, until > now { wake = min(wake, until) }
+        }
+        return Duration(timeInterval: max(0.001, wake.timeIntervalSince(now)))
+    }
+}
+
+/// Set once when graceful shutdown begins.
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// Deliveries in flight per target, in this worker.
+final class InFlightCounter: Sendable {
+    private let counts = Mutex<[TargetName: Int]>([:])
+
+    func add(_ target: TargetName) { counts.withLock { $0[target, default: 0] += 1 } }
+    func remove(_ target: TargetName) { counts.withLock { $0[target, default: 1] -= 1 } }
+    func count(_ target: TargetName) -> Int { counts.withLock { $0[target] ?? 0 } }
+    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+}
+
+/// Uniform random numbers in 0…1 for backoff jitter; seedable so tests and `--seed` runs repeat.
+public final class JitterSource: Sendable {
+    private let generator: Mutex<SplitMix64>
+
+    public init(seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+        generator = Mutex(SplitMix64(seed: seed))
+    }
+
+    public func next() -> Double {
+        generator.withLock { Double($0.next() >> 11) / Double(1 << 53) }
+    }
+}
+
+/// A small, fast, seedable generator (Steele, Lea and Flood).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

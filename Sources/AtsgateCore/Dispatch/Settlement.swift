@@ -1,0 +1,163 @@
+public import Foundation
+
+/// How an attempt ended, as the dispatcher decided.
+public enum AttemptOutcome: Hashable, Sendable {
+    case delivered(SubmissionReceipt)
+    case retry(at: Date, error: ConnectorError)
+    case failed(reason: String, error: ConnectorError)
+
+    public var error: ConnectorError? {
+        switch self {
+        case .delivered: nil
+        case .retry(_, let error), .failed(_, let error): error
+        }
+    }
+
+    /// The value stored in `submission_attempts.outcome`.
+    public var storedName: String {
+        switch self {
+        case .delivered: "sent"
+        case .retry: "retry"
+        case .failed: "failed"
+        }
+    }
+}
+
+/// What the store knows about a row and its job when it settles an attempt.
+public struct SettlementContext: Hashable, Sendable {
+    public var row: OutboxEntry
+    /// The job's version and status now, which may have moved while the request was in flight.
+    public var currentJobVersion: Int
+    public var currentJobStatus: JobStatus
+
+    public init(row: OutboxEntry, currentJobVersion: Int, currentJobStatus: JobStatus) {
+        self.row = row
+        self.currentJobVersion = currentJobVersion
+        self.currentJobStatus = currentJobStatus
+    }
+}
+
+/// One finished attempt, on its way to the store.
+public struct DeliveryRecord: Hashable, Sendable {
+    public var entryID: Int64
+    public var organisationID: OrganisationID
+    public var target: TargetName
+    /// The lease this attempt held: fencing. A record whose lease was lost changes nothing.
+    public var leaseOwner: String
+    public var attempt: Int
+    public var operation: SubmissionOperation
+    public var mappedJobVersion: Int
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: AttemptOutcome
+    public var requestHash: String
+    public var circuitBreaker: CircuitBreakerSettings
+
+    public init(
+        entryID: Int64, organisationID: OrganisationID, target: TargetName, leaseOwner: String, attempt: Int,
+        operation: SubmissionOperation, mappedJobVersion: Int, startedAt: Date, finishedAt: Date,
+        outcome: AttemptOutcome, requestHash: String, circuitBreaker: CircuitBreakerSettings
+    ) {
+        self.entryID = entryID
+        self.organisationID = organisationID
+        self.target = target
+        self.leaseOwner = leaseOwner
+        self.attempt = attempt
+        self.operation = operation
+        self.mappedJobVersion = mappedJobVersion
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.requestHash = requestHash
+        self.circuitBreaker = circuitBreaker
+    }
+}
+
+/// The row as an attempt leaves it.
+public struct SettledRow: Hashable, Sendable {
+    public var status: OutboxStatus
+    public var operation: SubmissionOperation
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var externalID: String?
+    public var sentJobVersion: Int?
+    public var lastErrorKind: ErrorKind?
+    public var lastErrorMessage: String?
+    public var outcomeUnknown: Bool
+    public var enqueuedAt: Date
+    public var sentAt: Date?
+    public var responseData: String?
+}
+
+/// Settles one attempt on one row. Pure: the store reads the row and the job inside its
+/// transaction, calls this, and writes the result with the attempt record.
+public enum Settlement {
+    public enum Result: Hashable, Sendable {
+        /// The row is no longer this attempt's (its lease lapsed and another worker took it, or an operator
+        /// cancelled it): nothing is written to the row.
+        case leaseLost
+        case settled(SettledRow)
+    }
+
+    public static func settle(_ record: DeliveryRecord, context: SettlementContext, previousOutcomeUnknown: Bool, enqueuedAt: Date) -> Result {
+        let row = context.row
+        guard row.status == .inFlight, row.leaseOwner == record.leaseOwner, row.attempts == record.attempt else {
+            return .leaseLost
+        }
+        let now = record.finishedAt
+        var settled = SettledRow(
+            status: row.status, operation: row.operation, attempts: row.attempts, nextAttemptAt: nil,
+            externalID: row.externalID, sentJobVersion: row.sentJobVersion, lastErrorKind: row.lastErrorKind,
+            lastErrorMessage: row.lastErrorMessage, outcomeUnknown: previousOutcomeUnknown, enqueuedAt: enqueuedAt,
+            sentAt: row.sentAt, responseData: nil
+        )
+        switch record.outcome {
+        case .delivered(let receipt):
+            settled.externalID = receipt.externalID
+            settled.sentJobVersion = record.mappedJobVersion
+            settled.lastErrorKind = nil
+            settled.lastErrorMessage = nil
+            settled.outcomeUnknown = false
+            settled.responseData = receipt.summary
+            settled.sentAt = now
+            if let follow = followUp(after: record, context: context) {
+                // The job moved on while the request was in flight: the row has more work.
+                settled.status = .pending
+                settled.operation = follow
+                settled.attempts = 0
+                settled.nextAttemptAt = now
+                settled.enqueuedAt = now
+            } else {
+                settled.status = .sent
+            }
+        case let .retry(at, error):
+            settled.status = .pending
+            settled.nextAttemptAt = at
+            settled.lastErrorKind = error.kind
+            settled.lastErrorMessage = error.message
+            settled.outcomeUnknown = previousOutcomeUnknown || (record.operation == .create && error.mayHaveReachedTarget)
+        case let .failed(reason, error):
+            settled.status = .failed
+            settled.lastErrorKind = error.kind
+            settled.lastErrorMessage = reason
+            settled.outcomeUnknown = previousOutcomeUnknown || (record.operation == .create && error.mayHaveReachedTarget)
+        }
+        return .settled(settled)
+    }
+
+    /// The operation a delivered row still owes, if the job or the row changed during the attempt.
+    static func followUp(after record: DeliveryRecord, context: SettlementContext) -> SubmissionOperation? {
+        if context.row.operation != record.operation {
+            // Retargeted in flight (a close arrived while the create was being sent).
+            return context.row.operation
+        }
+        let edited = context.currentJobVersion > record.mappedJobVersion
+        switch record.operation {
+        case .create, .update:
+            if context.currentJobStatus.isTerminal, edited { return .close }
+            return edited ? .update : nil
+        case .close:
+            return edited && !context.currentJobStatus.isTerminal ? .update : nil
+        }
+    }
+}

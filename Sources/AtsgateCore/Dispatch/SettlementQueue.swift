@@ -1,0 +1,80 @@
+import Synchronization
+
+/// Group commit: attempts finishing at about the same time are settled in one transaction.
+///
+/// Each delivery waits for its own result, so a row's lease is never given up before its
+/// outcome is durable. The queue's `run()` is a task of its own, so a delivery cancelled at
+/// shutdown still has its outcome written.
+final class SettlementQueue: Sendable {
+    private enum Item {
+        case submission(DeliveryRecord, CheckedContinuation<Settlement.Result, any Error>)
+        case notification(NotificationRecord, CheckedContinuation<Bool, any Error>)
+    }
+
+    private let pending = Mutex<[Item]>([])
+    private let pings: AsyncStream<Void>
+    private let ping: AsyncStream<Void>.Continuation
+    private let store: any DispatchStore
+
+    init(store: any DispatchStore) {
+        self.store = store
+        (pings, ping) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func settle(_ record: DeliveryRecord) async throws -> Settlement.Result {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.withLock { $0.append(.submission(record, continuation)) }
+            ping.yield()
+        }
+    }
+
+    func settle(_ record: NotificationRecord) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.withLock { $0.append(.notification(record, continuation)) }
+            ping.yield()
+        }
+    }
+
+    /// Stops after writing everything already queued.
+    func finish() {
+        ping.finish()
+    }
+
+    func run() async {
+        for await _ in pings {
+            await flush()
+        }
+        await flush()
+    }
+
+    private func flush() async {
+        let batch = pending.withLock { items -> [Item] in
+            defer { items.removeAll() }
+            return items
+        }
+        var submissions: [(DeliveryRecord, CheckedContinuation<Settlement.Result, any Error>)] = []
+        var notifications: [(NotificationRecord, CheckedContinuation<Bool, any Error>)] = []
+        for item in batch {
+            switch item {
+            case let .submission(record, continuation): submissions.append((record, continuation))
+            case let .notification(record, continuation): notifications.append((record, continuation))
+            }
+        }
+        if !submissions.isEmpty {
+            do {
+                let results = try await store.settle(submissions.map(\.0))
+                for (index, entry) in submissions.enumerated() { entry.1.resume(returning: results[index]) }
+            } catch {
+                for entry in submissions { entry.1.resume(throwing: error) }
+            }
+        }
+        if !notifications.isEmpty {
+            do {
+                let results = try await store.settleNotifications(notifications.map(\.0))
+                for (index, entry) in notifications.enumerated() { entry.1.resume(returning: results[index]) }
+            } catch {
+                for entry in notifications { entry.1.resume(throwing: error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,388 @@
+public import AtsgateCore
+public import Foundation
+import GRDB
+
+extension SQLiteStore: DispatchStore {
+    public func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
+        try await write { db in
+            var claimed: [ClaimedSubmission] = []
+            for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
+                var health = try Self.health(of: target, db: db)
+                let limit = health.claimLimit(wanted: wanted, now: request.now)
+                guard limit > 0 else { continue }
+                let lease = request.leaseDurations[target] ?? .seconds(60)
+                let leaseUntil = request.now.adding(lease)
+                let rows = try Self.claimRows(
+                    table: "job_external_submissions", extraFilter: "external_system = ?", extraArguments: [target.rawValue],
+                    limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, db: db
+                )
+                guard !rows.isEmpty else { continue }
+                let before = health
+                health.recordClaim(now: request.now, probeDeadline: leaseUntil)
+                if health != before { try Self.save(health, of: target, now: request.now, db: db) }
+                for row in rows {
+                    let entry = try OutboxEntry(row: row)
+                    guard let snapshot = try Self.fetchSnapshot(entry.organisationID, entry.jobID, db: db) else {
+                        throw StoreError(.corruptRow, "outbox row \(entry.id) points at a job that does not exist")
+                    }
+                    claimed.append(ClaimedSubmission(
+                        entry: entry, snapshot: snapshot,
+                        outcomeUnknown: try row.required("outcome_unknown", in: "job_external_submissions"),
+                        enqueuedAt: try row.required("enqueued_at", in: "job_external_submissions")
+                    ))
+                }
+            }
+            return claimed
+        }
+    }
+
+    public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
+        try await write { db in
+            var health: [TargetName: TargetHealth] = [:]
+            var results: [Settlement.Result] = []
+            for record in records {
+                let result = try Self.settle(record, db: db)
+                results.append(result)
+                if case .settled = result {
+                    var state = try health[record.target] ?? Self.health(of: record.target, db: db)
+                    state.record(TargetHealth.signal(for: record.outcome.error, now: record.finishedAt), now: record.finishedAt, settings: record.circuitBreaker)
+                    health[record.target] = state
+                }
+            }
+            for (target, state) in health {
+                try Self.save(state, of: target, now: records.last?.finishedAt ?? Date(), db: db)
+            }
+            return results
+        }
+    }
+
+    public func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {
+        try await write { db in
+            let rows = try Self.claimRows(
+                table: "decision_maker_notifications", extraFilter: nil, extraArguments: [],
+                limit: limit, owner: owner, now: now, leaseUntil: now.adding(leaseDuration), db: db
+            )
+            return try rows.map { row in
+                let notification = try DecisionMakerNotification(row: row)
+                guard let snapshot = try Self.fetchSnapshot(notification.organisationID, notification.jobID, db: db),
+                      let recipient = try Row.fetchOne(
+                          db, sql: "SELECT * FROM people WHERE organisation_id = ? AND id = ?",
+                          arguments: [notification.organisationID.rawValue, notification.personID.rawValue]
+                      ).map(Person.init(row:))
+                else { throw StoreError(.corruptRow, "notification \(notification.id) points at a missing job or person") }
+                return ClaimedNotification(
+                    request: NotificationRequest(notificationID: notification.id, type: notification.type, recipient: recipient, snapshot: snapshot),
+                    organisationID: notification.organisationID,
+                    attempt: notification.attempts,
+                    enqueuedAt: notification.createdAt,
+                    lastErrorKind: try row.optionalEnumValue("error_kind", in: "decision_maker_notifications")
+                )
+            }
+        }
+    }
+
+    public func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool] {
+        try await write { db in
+            var health: [TargetName: TargetHealth] = [:]
+            var results: [Bool] = []
+            for record in records {
+                let held = try Self.settle(record, db: db)
+                results.append(held)
+                if held {
+                    var state = try health[record.target] ?? Self.health(of: record.target, db: db)
+                    state.record(TargetHealth.signal(for: record.outcome.error, now: record.finishedAt), now: record.finishedAt, settings: record.circuitBreaker)
+                    health[record.target] = state
+                }
+            }
+            for (target, state) in health {
+                try Self.save(state, of: target, now: records.last?.finishedAt ?? Date(), db: db)
+            }
+            return results
+        }
+    }
+
+    public func nextDueDate(targets: [TargetName], includeNotifications: Bool) async throws -> Date? {
+        try await read { db in
+            var candidates: [Date?] = []
+            for (table, filter, arguments) in Self.workScopes(targets: targets, includeNotifications: includeNotifications) {
+                candidates.append(try Date.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM \(table) WHERE status = 'pending'\(filter)", arguments: arguments))
+                candidates.append(try Date.fetchOne(db, sql: "SELECT min(lease_expires_at) FROM \(table) WHERE status = 'in_flight'\(filter)", arguments: arguments))
+            }
+            return candidates.compactMap { $0 }.min()
+        }
+    }
+
+    public func hasDueOrInFlightWork(now: Date, targets: [TargetName], includeNotifications: Bool) async throws -> Bool {
+        try await read { db in
+            try Self.workScopes(targets: targets, includeNotifications: includeNotifications).contains { table, filter, arguments in
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE (status = 'in_flight' OR (status = 'pending' AND next_attempt_at <= ?))\(filter))",
+                    arguments: [now] + arguments
+                ) ?? false
+            }
+        }
+    }
+
+    /// The tables (and target filters) holding work for these targets.
+    private static func workScopes(targets: [TargetName], includeNotifications: Bool) -> [(table: String, filter: String, arguments: StatementArguments)] {
+        var scopes: [(String, String, StatementArguments)] = []
+        if !targets.isEmpty {
+            let placeholders = targets.map { _ in "?" }.joined(separator: ", ")
+            scopes.append(("job_external_submissions", " AND external_system IN (\(placeholders))", StatementArguments(targets.map(\.rawValue))))
+        }
+        if includeNotifications {
+            scopes.append(("decision_maker_notifications", "", StatementArguments()))
+        }
+        return scopes
+    }
+
+    public func targetHealth() async throws -> [TargetName: TargetHealth] {
+        try await read { db in
+            var states: [TargetName: TargetHealth] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM target_states") {
+                states[try row.targetName("target", in: "target_states")] = try TargetHealth(row: row)
+            }
+            return states
+        }
+    }
+
+    // MARK: - Claiming
+
+    /// Leases due rows of `table`: in-flight rows whose lease lapsed first (their worker died), then
+    /// pending rows in due order. A lapsed lease is recorded as a `lease_lost` attempt.
+    private static func claimRows(
+        table: String, extraFilter: String?, extraArguments: [any DatabaseValueConvertible],
+        limit: Int, owner: String, now: Date, leaseUntil: Date, db: Database
+    ) throws -> [Row] {
+        let filter = extraFilter.map { " AND \($0)" } ?? ""
+        let lapsed = try Row.fetchAll(
+            db,
+            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+            arguments: StatementArguments(extraArguments + [now, limit])
+        )
+        let due = try Int64.fetchAll(
+            db,
+            sql: "SELECT id FROM \(table) WHERE status = 'pending'\(filter) AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            arguments: StatementArguments(extraArguments + [now, limit - lapsed.count])
+        )
+        let ids: [Int64] = try lapsed.map { try $0.required("id", in: table) } + due
+        guard !ids.isEmpty else { return [] }
+
+        let idColumn = table == "job_external_submissions" ? "submission_id" : "notification_id"
+        for row in lapsed {
+            let attempts: Int = try row.required("attempts", in: table)
+            guard attempts > 0 else { continue }
+            try db.execute(
+                sql: """
+                INSERT INTO submission_attempts
+                    (organisation_id, \(idColumn), attempt_number, worker, started_at, finished_at, outcome, message)
+                VALUES (?, ?, ?, ?, ?, ?, 'lease_lost', ?)
+                """,
+                arguments: [
+                    row["organisation_id"] as String?, row["id"] as Int64?, attempts, row["lease_owner"] as String? ?? "unknown",
+                    row["updated_at"] as Date?, now, "the worker's lease lapsed before it settled the attempt (crashed or stalled); outcome unknown",
+                ]
+            )
+        }
+        let outcomeUnknown = table == "job_external_submissions"
+            ? ", outcome_unknown = CASE WHEN status = 'in_flight' AND operation = 'create' THEN 1 ELSE outcome_unknown END"
+            : ""
+        let placeholders = ids.map { _ in "?" }.joined(separator: ", ")
+        return try Row.fetchAll(
+            db,
+            sql: """
+            UPDATE \(table)
+            SET status = 'in_flight', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?\(outcomeUnknown)
+            WHERE id IN (\(placeholders))
+            RETURNING *
+            """,
+            arguments: StatementArguments([owner, leaseUntil, now] as [any DatabaseValueConvertible] + ids)
+        ).sorted { ($0["id"] as Int64? ?? 0) < ($1["id"] as Int64? ?? 0) }
+    }
+
+    /// A job with its company and contacts, as connectors receive it.
+    static func fetchSnapshot(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> JobSnapshot? {
+        guard let job = try fetchJob(organisationID, jobID, db: db),
+              let company = try Row.fetchOne(
+                  db, sql: "SELECT * FROM companies WHERE organisation_id = ? AND id = ?",
+                  arguments: [organisationID.rawValue, job.job.companyID.rawValue]
+              ).map(Company.init(row:))
+        else { return nil }
+        return JobSnapshot(
+            job: job.job,
+            version: job.version,
+            company: company,
+            decisionMakers: try fetchContacts(of: job.job, label: .decisionMaker, db: db),
+            hiringManagers: try fetchContacts(of: job.job, label: .hiringManager, db: db),
+            primaryContact: try fetchContacts(of: job.job, label: .primaryContact, db: db).first
+        )
+    }
+
+    // MARK: - Settling
+
+    private static func settle(_ record: DeliveryRecord, db: Database) throws -> Settlement.Result {
+        let table = "job_external_submissions"
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.entryID]) else {
+            return .leaseLost
+        }
+        let entry = try OutboxEntry(row: row)
+        guard let job = try fetchJob(entry.organisationID, entry.jobID, db: db) else {
+            throw StoreError(.corruptRow, "outbox row \(entry.id) points at a job that does not exist")
+        }
+        let result = Settlement.settle(
+            record,
+            context: SettlementContext(row: entry, currentJobVersion: job.version, currentJobStatus: job.job.status),
+            previousOutcomeUnknown: try row.required("outcome_unknown", in: table),
+            enqueuedAt: try row.required("enqueued_at", in: table)
+        )
+        try insertAttempt(
+            idColumn: "submission_id", id: record.entryID, organisationID: record.organisationID, attempt: record.attempt,
+            operation: record.operation, worker: record.leaseOwner, startedAt: record.startedAt, finishedAt: record.finishedAt,
+            outcome: record.outcome, leaseLost: result == .leaseLost, requestHash: record.requestHash, db: db
+        )
+        guard case .settled(let settled) = result else { return result }
+        try db.execute(
+            sql: """
+            UPDATE \(table)
+            SET status = ?, operation = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+                external_id = ?, sent_job_version = ?, last_error_kind = ?, last_error_message = ?, outcome_unknown = ?,
+                enqueued_at = ?, sent_at = ?, response_data = coalesce(?, response_data), updated_at = ?
+            WHERE id = ?
+            """,
+            arguments: [
+                settled.status.rawValue, settled.operation.rawValue, settled.attempts, settled.nextAttemptAt,
+                settled.externalID, settled.sentJobVersion, settled.lastErrorKind?.rawValue, settled.lastErrorMessage,
+                settled.outcomeUnknown, settled.enqueuedAt, settled.sentAt, settled.responseData, record.finishedAt,
+                record.entryID,
+            ]
+        )
+        if case .delivered(let receipt) = record.outcome {
+            try link(job: entry.jobID, organisationID: entry.organisationID, target: entry.target, remoteID: receipt.externalID, now: record.finishedAt, db: db)
+        }
+        return result
+    }
+
+    /// Records which remote job is ours, in the transaction that marks the row sent.
+    private static func link(job: JobID, organisationID: OrganisationID, target: TargetName, remoteID: String, now: Date, db: Database) throws {
+        do {
+            try db.inSavepoint {
+                try db.execute(
+                    sql: """
+                    INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
+                    VALUES (?, 'job', ?, ?, ?, ?, ?)
+                    ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
+                    """,
+                    arguments: [organisationID.rawValue, job.rawValue, target.rawValue, remoteID, now, now]
+                )
+                return .commit
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // Another local job already claims this remote id: reconciliation reports it as a duplicate.
+            // The row still records the id it was given.
+        }
+    }
+
+    private static func settle(_ record: NotificationRecord, db: Database) throws -> Bool {
+        let table = "decision_maker_notifications"
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.notificationID]) else {
+            return false
+        }
+        let status: NotificationStatus = try row.enumValue("status", in: table)
+        let held = status == .inFlight && row["lease_owner"] as String? == record.leaseOwner && row["attempts"] as Int? == record.attempt
+        try insertAttempt(
+            idColumn: "notification_id", id: record.notificationID, organisationID: record.organisationID, attempt: record.attempt,
+            operation: nil, worker: record.leaseOwner, startedAt: record.startedAt, finishedAt: record.finishedAt,
+            outcome: record.outcome, leaseLost: !held, requestHash: nil, db: db
+        )
+        guard held else { return false }
+        let (newStatus, nextAttempt, errorKind, error, externalID, sentAt): (NotificationStatus, Date?, ErrorKind?, String?, String?, Date?) =
+            switch record.outcome {
+            case .delivered(let receipt): (.sent, nil, nil, nil, receipt.externalID, record.finishedAt)
+            case let .retry(at, error): (.pending, at, error.kind, error.message, nil, nil)
+            case let .failed(reason, error): (.failed, nil, error.kind, reason, nil, nil)
+            }
+        try db.execute(
+            sql: """
+            UPDATE \(table)
+            SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, error_kind = ?, error = ?,
+                external_id = coalesce(?, external_id), sent_at = coalesce(?, sent_at), updated_at = ?
+            WHERE id = ?
+            """,
+            arguments: [newStatus.rawValue, nextAttempt, errorKind?.rawValue, error, externalID, sentAt, record.finishedAt, record.notificationID]
+        )
+        return true
+    }
+
+    private static func insertAttempt(
+        idColumn: String, id: Int64, organisationID: OrganisationID, attempt: Int, operation: SubmissionOperation?,
+        worker: String, startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, leaseLost: Bool, requestHash: String?,
+        db: Database
+    ) throws {
+        let error = outcome.error
+        let httpStatus: Int? = switch outcome {
+        case .delivered(let receipt): receipt.httpStatus
+        case .retry(_, let error), .failed(_, let error): error.httpStatus
+        }
+        let message: String? = switch outcome {
+        case .delivered(let receipt): receipt.adoptedExisting ? "adopted an existing remote record found by marker" : receipt.summary
+        case .retry(_, let error): error.message
+        case .failed(let reason, _): reason
+        }
+        let durationMilliseconds = max(0, Int((finishedAt.timeIntervalSince(startedAt) * 1_000).rounded()))
+        try db.execute(
+            sql: """
+            INSERT INTO submission_attempts
+                (organisation_id, \(idColumn), attempt_number, operation, worker, started_at, finished_at, outcome,
+                 http_status, error_kind, message, duration_ms, request_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            arguments: [
+                organisationID.rawValue, id, attempt, operation?.rawValue, worker, startedAt, finishedAt,
+                leaseLost ? "lease_lost" : outcome.storedName, httpStatus, error?.kind.rawValue,
+                leaseLost ? "lease lost before settling; this attempt's result was not applied: \(message ?? "")" : message,
+                durationMilliseconds, requestHash,
+            ]
+        )
+    }
+
+    // MARK: - Target health
+
+    static func health(of target: TargetName, db: Database) throws -> TargetHealth {
+        try Row.fetchOne(db, sql: "SELECT * FROM target_states WHERE target = ?", arguments: [target.rawValue])
+            .map(TargetHealth.init(row:)) ?? TargetHealth()
+    }
+
+    static func save(_ health: TargetHealth, of target: TargetName, now: Date, db: Database) throws {
+        let (circuit, until): (String, Date?) = switch health.circuit {
+        case .closed: ("closed", nil)
+        case .open(let until): ("open", until)
+        case .halfOpen(let until): ("half_open", until)
+        }
+        try db.execute(
+            sql: """
+            INSERT INTO target_states (target, circuit, circuit_until, consecutive_failures, paused_until, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,
+                consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until, updated_at = excluded.updated_at
+            """,
+            arguments: [target.rawValue, circuit, until, health.consecutiveFailures, health.pausedUntil, now]
+        )
+    }
+}
+
+extension TargetHealth {
+    init(row: Row) throws {
+        let table = "target_states"
+        let circuit: String = try row.required("circuit", in: table)
+        let until: Date? = row["circuit_until"]
+        let state: Circuit
+        switch (circuit, until) {
+        case ("closed", _): state = .closed
+        case ("open", let until?): state = .open(until: until)
+        case ("half_open", let until?): state = .halfOpen(probeUntil: until)
+        default: throw StoreError(.corruptRow, "target_states.circuit holds '\(circuit)' without a valid circuit_until")
+        }
+        self.init(circuit: state, consecutiveFailures: try row.required("consecutive_failures", in: table), pausedUntil: row["paused_until"])
+    }
+}

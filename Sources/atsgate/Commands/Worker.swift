@@ -1,0 +1,111 @@
+import ArgumentParser
+import AtsgateCore
+import AtsgateSQLite
+import Foundation
+import Logging
+import ServiceLifecycle
+
+extension Atsgate {
+    struct Worker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver due outbox rows and notifications, with leases, retries and backoff.",
+            discussion: """
+            Runs until SIGINT or SIGTERM: it then stops claiming, lets in-flight attempts finish (up to \
+            --shutdown-grace), and puts any it had to cut short back to pending. A worker that is killed \
+            loses nothing: its leases lapse and a worker takes the rows again. Several workers may share \
+            one database. Logs go to stderr (level from ATSGATE_LOG_LEVEL, default info).
+            """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(name: .customLong("until-idle"), help: "Exit once nothing is due or in flight (retries scheduled later do not count).")
+        var untilIdle = false
+
+        @Option(name: .customLong("poll-interval"), help: "The longest wait between looks at the database (default 1s).")
+        var pollInterval: String = "1s"
+
+        @Option(name: .customLong("shutdown-grace"), help: "How long in-flight attempts may finish after a shutdown signal (default 10s).")
+        var shutdownGrace: String = "10s"
+
+        @Option(name: .customLong("worker-id"), help: "The lease owner name (default host:pid:random).")
+        var workerID: String?
+
+        @Option(help: "Seed for backoff jitter, to make a run repeatable.")
+        var seed: UInt64?
+
+        func validate() throws {
+            guard DurationText.parse(pollInterval) != nil else { throw ValidationError("--poll-interval: '\(pollInterval)' is not a duration") }
+            guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace: '\(shutdownGrace)' is not a duration") }
+        }
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = ProcessInfo.processInfo.environment["ATSGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+                return handler
+            }
+            let logger = Logger(label: "atsgate.worker")
+            let catalog = try global.loadTargets()
+            let store = try global.openStore()
+            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment)
+            let doorbell = FIFODoorbell(databasePath: try global.sqlitePath())
+            let dispatcher = OutboxDispatcher(
+                store: store,
+                catalog: catalog,
+                connectors: factory.connectors(for: catalog),
+                configuration: .init(
+                    workerID: workerID ?? OutboxDispatcher.Configuration.defaultWorkerID(),
+                    pollInterval: DurationText.parse(pollInterval) ?? .seconds(1),
+                    untilIdle: untilIdle,
+                    shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(10),
+                    notificationTarget: factory.notificationTarget(in: catalog)
+                ),
+                wakeups: doorbell,
+                redactor: SecretRedactor(secrets: factory.secrets(for: catalog)),
+                jitter: seed.map { JitterSource(seed: $0) } ?? JitterSource(),
+                logger: logger
+            )
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+            try await group.run()
+
+            if untilIdle {
+                print(try await OutboxSummary.text(store: store, catalog: catalog))
+            }
+        }
+    }
+}
+
+/// Rows per target and state, for the end of `worker --until-idle` and `connectors status`.
+enum OutboxSummary {
+    static func text(store: SQLiteStore, catalog: TargetCatalog) async throws -> String {
+        let counts = try await store.outboxCounts()
+        let health = try await store.targetHealth()
+        let now = Date()
+        var table = TextTable(["TARGET", "KIND", "ENABLED", "CIRCUIT", "FAILURES", "PAUSED UNTIL", "PENDING", "IN FLIGHT", "SENT", "FAILED", "CANCELLED"])
+        for name in Set(catalog.allNames).union(counts.keys).sorted() {
+            let target = catalog[name]
+            let state = health[name] ?? TargetHealth()
+            let rows = counts[name] ?? [:]
+            table.append([
+                name.rawValue, target?.kind.rawValue ?? "(not configured)", target.map { $0.isEnabled ? "yes" : "no" } ?? "-",
+                circuitText(state, now: now), "\(state.consecutiveFailures)",
+                state.pausedUntil.flatMap { $0 > now ? $0.isoText : nil } ?? "-",
+                "\(rows[.pending] ?? 0)", "\(rows[.inFlight] ?? 0)", "\(rows[.sent] ?? 0)", "\(rows[.failed] ?? 0)", "\(rows[.cancelled] ?? 0)",
+            ])
+        }
+        return table.render()
+    }
+
+    static func circuitText(_ state: TargetHealth, now: Date) -> String {
+        switch state.circuit {
+        case .closed: "closed"
+        case .open(let until): until > now ? "open until \(until.isoText)" : "open (cool-down over)"
+        case .halfOpen: "half-open (probing)"
+        }
+    }
+}
