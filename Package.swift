@@ -93,7 +93,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AtsgateSQLiteTests",
-            dependencies: ["AtsgateCore", "AtsgateSQLite", "AtsgateTesting"],
+            dependencies: [
+                "AtsgateCore", "AtsgateSQLite", "AtsgateTesting",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

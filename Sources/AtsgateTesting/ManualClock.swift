@@ -15,6 +15,7 @@ public final class ManualClock: GatewayClock {
         var now: Date
         var sleepers: [Sleeper] = []
         var nextID: UInt64 = 0
+        var sleepWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state: Mutex<State>
@@ -39,6 +40,19 @@ public final class ManualClock: GatewayClock {
     /// How many tasks are sleeping on this clock.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// Returns once some task sleeps on this clock, so a test advances time only when the code
+    /// under test is actually waiting for it.
+    public func untilSomeoneSleeps() async {
+        await withCheckedContinuation { continuation in
+            let sleeping = state.withLock { state -> Bool in
+                if !state.sleepers.isEmpty { return true }
+                state.sleepWaiters.append(continuation)
+                return false
+            }
+            if sleeping { continuation.resume() }
+        }
+    }
+
     public func sleep(for duration: Duration) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
@@ -46,12 +60,14 @@ public final class ManualClock: GatewayClock {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { state -> Bool in
+                let (resumeNow, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
                     let deadline = state.now.adding(duration)
-                    if deadline <= state.now || Task.isCancelled { return true }
+                    if deadline <= state.now || Task.isCancelled { return (true, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    defer { state.sleepWaiters.removeAll() }
+                    return (false, state.sleepWaiters)
                 }
+                for waiter in waiters { waiter.resume() }
                 if resumeNow {
                     if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
                 }

@@ -17,6 +17,10 @@ public final class ScriptedConnector: Connector {
         var submitted: [SubmissionRequest] = []
         var lookups: [JobMarker] = []
         var pageRequests: [RemotePageToken?] = []
+        var refreshes = 0
+        var holding = false
+        var held: [CheckedContinuation<Void, Never>] = []
+        var submitWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -43,7 +47,34 @@ public final class ScriptedConnector: Connector {
         state.withLock { $0.pages += pages }
     }
 
+    /// While on, each `submit` waits (after recording its request) until ``releaseHeld()`` or cancellation.
+    public func holdSubmits(_ hold: Bool) {
+        state.withLock { $0.holding = hold }
+    }
+
+    public func releaseHeld() {
+        let held = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state.held.removeAll() }
+            return state.held
+        }
+        for continuation in held { continuation.resume() }
+    }
+
+    /// Returns once `submit` has been called at least `count` times in all.
+    public func waitForSubmits(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.submitted.count >= count { return true }
+                state.submitWaiters.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
     // MARK: - Recorded calls
+
+    public var credentialRefreshes: Int { state.withLock { $0.refreshes } }
 
     public var submittedRequests: [SubmissionRequest] { state.withLock { $0.submitted } }
     public var lookedUpMarkers: [JobMarker] { state.withLock { $0.lookups } }
@@ -55,12 +86,34 @@ public final class ScriptedConnector: Connector {
         guard capabilities.supports(request.operation) else {
             throw .unsupported("\(request.operation.rawValue)", target: target)
         }
-        let answer = state.withLock { state -> Result<SubmissionReceipt, ConnectorError>? in
+        let (waiters, holding) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool) in
             state.submitted.append(request)
-            return state.submitAnswers.isEmpty ? nil : state.submitAnswers.removeFirst()
+            let ready = state.submitWaiters.filter { $0.count <= state.submitted.count }.map(\.continuation)
+            state.submitWaiters.removeAll { $0.count <= state.submitted.count }
+            return (ready, state.holding)
+        }
+        for waiter in waiters { waiter.resume() }
+        if holding {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    state.withLock { $0.held.append(continuation) }
+                }
+            } onCancel: {
+                releaseHeld()
+            }
+            if Task.isCancelled {
+                throw .transient("cancelled while the target held the request", mayHaveReachedTarget: true)
+            }
+        }
+        let answer = state.withLock { state -> Result<SubmissionReceipt, ConnectorError>? in
+            state.submitAnswers.isEmpty ? nil : state.submitAnswers.removeFirst()
         }
         guard let answer else { throw .config(setting: "script", reason: "no submit answer scripted") }
         return try answer.get()
+    }
+
+    public func refreshCredentials() async throws(ConnectorError) {
+        state.withLock { $0.refreshes += 1 }
     }
 
     public func findJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [RemoteJob] {

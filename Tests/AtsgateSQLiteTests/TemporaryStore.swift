@@ -5,7 +5,7 @@ import Foundation
 import GRDB
 
 /// A store on a throwaway file, removed when the test ends.
-final class TemporaryStore {
+final class TemporaryStore: Sendable {
     let directory: URL
     let path: String
     let store: SQLiteStore

@@ -32,6 +32,8 @@ public struct OutboxDispatcher: Service {
         public var claimBatchSize: Int
         /// The target that carries decision-maker notifications; `nil` leaves them queued.
         public var notificationTarget: TargetName?
+        /// Told what the loop is about to do, for tests to wait on instead of sleeping. The default is none.
+        public var observer: (@Sendable (DispatcherEvent) -> Void)?
 
         public init(
             workerID: String = Self.defaultWorkerID(),
@@ -39,7 +41,8 @@ public struct OutboxDispatcher: Service {
             untilIdle: Bool = false,
             shutdownGrace: Duration = .seconds(10),
             claimBatchSize: Int = 256,
-            notificationTarget: TargetName? = nil
+            notificationTarget: TargetName? = nil,
+            observer: (@Sendable (DispatcherEvent) -> Void)? = nil
         ) {
             self.workerID = workerID
             self.pollInterval = pollInterval
@@ -47,6 +50,7 @@ public struct OutboxDispatcher: Service {
             self.shutdownGrace = shutdownGrace
             self.claimBatchSize = claimBatchSize
             self.notificationTarget = notificationTarget
+            self.observer = observer
         }
 
         public static func defaultWorkerID() -> String {
@@ -181,8 +185,9 @@ public struct OutboxDispatcher: Service {
                     if idle { break }
                 }
                 let sleep = try await sleepBeforeNextLook(
-                    now: now, health: health, targets: targets.map(\.name), includeNotifications: notificationsDeliverable
+                    now: now, health: health, targets: targets, inFlight: inFlight, notificationsDeliverable: notificationsDeliverable
                 )
+                if inFlight.total == 0 { configuration.observer?(.idle(sleepingFor: sleep)) }
                 await signal.wait(timeout: sleep, clock: clock)
             }
 
@@ -195,6 +200,7 @@ public struct OutboxDispatcher: Service {
                     group.cancelAll()
                     break
                 }
+                configuration.observer?(.drainingInFlight(inFlight.total))
                 await signal.wait(timeout: Duration(timeInterval: min(remaining, 0.25)), clock: clock)
             }
         }
@@ -208,20 +214,42 @@ public struct OutboxDispatcher: Service {
         return try await store.claimNotifications(owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target))
     }
 
-    /// Until the next row falls due, a paused or open target may be tried again, or the poll interval passes.
+    /// Until the next row of a target that could take it falls due, a paused or open target may be
+    /// tried again, or the poll interval passes. A target with no free slot wakes the loop when a
+    /// delivery finishes, so its due rows do not count here (they would make the loop spin).
     private func sleepBeforeNextLook(
-        now: Date, health: [TargetName: TargetHealth], targets: [TargetName], includeNotifications: Bool
+        now: Date, health: [TargetName: TargetHealth], targets: [TargetConfiguration], inFlight: InFlightCounter,
+        notificationsDeliverable: Bool
     ) async throws -> Duration {
         var wake = now.adding(configuration.pollInterval)
-        if let due = try await store.nextDueDate(targets: targets, includeNotifications: includeNotifications) {
-            wake = min(wake, due)
+        var ready: [TargetName] = []
+        for target in targets {
+            let state = health[target.name] ?? TargetHealth()
+            if state.claimLimit(wanted: 1, now: now) == 0 {
+                if let paused = state.pausedUntil, paused > now { wake = min(wake, paused) }
+                switch state.circuit {
+                case .closed: break
+                case .open(let until), .halfOpen(let until): if until > now { wake = min(wake, until) }
+                }
+            } else if inFlight.count(target.name) < target.concurrency {
+                ready.append(target.name)
+            }
         }
-        for state in health.values {
-            if let paused = state.pausedUntil, paused > now { wake = min(wake, paused) }
-            if case .open(let until) = state.circuit, until > now { wake = min(wake, until) }
+        let notifications = notificationsDeliverable && configuration.notificationTarget.map(ready.contains) == true
+        if !ready.isEmpty || notifications,
+           let due = try await store.nextDueDate(targets: ready, includeNotifications: notifications) {
+            wake = min(wake, due)
         }
         return Duration(timeInterval: max(0.001, wake.timeIntervalSince(now)))
     }
+}
+
+/// What the dispatcher loop is about to do; see ``OutboxDispatcher/Configuration/observer``.
+public enum DispatcherEvent: Hashable, Sendable {
+    /// Nothing is in flight and nothing can be claimed: the loop sleeps until woken, a row falls due, or the poll interval.
+    case idle(sleepingFor: Duration)
+    /// Shutting down, waiting for this many in-flight deliveries.
+    case drainingInFlight(Int)
 }
 
 /// Set once when graceful shutdown begins.

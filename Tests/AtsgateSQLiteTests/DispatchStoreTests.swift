@@ -1,0 +1,173 @@
+import AtsgateCore
+import AtsgateSQLite
+import AtsgateTesting
+import Foundation
+import Testing
+
+@Suite("Outbox leases, fencing and settlement on SQLite")
+struct DispatchStoreTests {
+    let lease: Duration = .seconds(30)
+
+    func claim(_ temporary: TemporaryStore, owner: String, at now: Date, limit: Int = 10, target: TargetName = Fixtures.loxo) async throws -> [ClaimedSubmission] {
+        try await temporary.store.claimSubmissions(ClaimRequest(owner: owner, now: now, limits: [target: limit], leaseDurations: [target: lease]))
+    }
+
+    func record(for claim: ClaimedSubmission, owner: String, _ outcome: AttemptOutcome, at now: Date) -> DeliveryRecord {
+        DeliveryRecord(
+            entryID: claim.entry.id, organisationID: claim.entry.organisationID, target: claim.entry.target, leaseOwner: owner,
+            attempt: claim.entry.attempts, operation: claim.entry.operation, mappedJobVersion: claim.snapshot.version,
+            startedAt: now, finishedAt: now, outcome: outcome, requestHash: "abc", circuitBreaker: CircuitBreakerSettings(failureThreshold: 2)
+        )
+    }
+
+    func prepared() async throws -> TemporaryStore {
+        let temporary = try TemporaryStore()
+        _ = try await temporary.importSmallDataset()
+        _ = try await temporary.qualify("job-1", targets: [Fixtures.loxo])
+        _ = try await temporary.qualify("job-2", targets: [Fixtures.loxo])
+        return temporary
+    }
+
+    @Test("A claim leases due rows with the job as it is now; a second worker gets nothing while the lease holds")
+    func claimLeases() async throws {
+        let temporary = try await prepared()
+        let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        #expect(claims.map(\.entry.jobID) == ["job-1", "job-2"])
+        let first = try #require(claims.first)
+        #expect(first.entry.status == .inFlight)
+        #expect(first.entry.attempts == 1)
+        #expect(first.entry.leaseOwner == "w1")
+        #expect(first.entry.leaseExpiresAt == Fixtures.now.addingTimeInterval(30))
+        #expect(first.snapshot.company.name == "Halcyon Robotics")
+        #expect(first.snapshot.decisionMakers.map(\.id) == ["per-1", "per-2"])
+        #expect(first.snapshot.hiringManagers.map(\.id) == ["per-3"])
+        #expect(!first.outcomeUnknown)
+        #expect(try await claim(temporary, owner: "w2", at: Fixtures.now.addingTimeInterval(29)).isEmpty)
+    }
+
+    @Test("Rows not yet due are not claimed")
+    func notDue() async throws {
+        let temporary = try await prepared()
+        #expect(try await claim(temporary, owner: "w1", at: Fixtures.now.addingTimeInterval(-1)).isEmpty)
+    }
+
+    @Test("A lapsed lease is taken by another worker, recorded as lease_lost, and the create's outcome marked unknown")
+    func leaseExpiry() async throws {
+        let temporary = try await prepared()
+        _ = try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1)
+        let later = Fixtures.now.addingTimeInterval(31)
+        let reclaimed = try #require(try await claim(temporary, owner: "w2", at: later, limit: 1).first)
+        #expect(reclaimed.entry.jobID == "job-1")
+        #expect(reclaimed.entry.leaseOwner == "w2")
+        #expect(reclaimed.entry.attempts == 2)
+        #expect(reclaimed.outcomeUnknown)
+        let history = try await temporary.store.attemptHistory(entryID: reclaimed.entry.id)
+        #expect(history.map(\.outcome) == ["lease_lost"])
+        #expect(history.first?.worker == "w1")
+    }
+
+    @Test("Fencing: the worker that lost its lease cannot overwrite the row; the new owner's outcome stands")
+    func fencing() async throws {
+        let temporary = try await prepared()
+        let stale = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        let later = Fixtures.now.addingTimeInterval(31)
+        let fresh = try #require(try await claim(temporary, owner: "w2", at: later, limit: 1).first)
+
+        let late = try await temporary.store.settle([record(for: stale, owner: "w1", .delivered(SubmissionReceipt(externalID: "DUP-1")), at: later)])
+        #expect(late == [.leaseLost])
+        var row = try #require(try await temporary.store.outboxEntry(id: fresh.entry.id))
+        #expect(row.status == .inFlight)
+        #expect(row.externalID == nil)
+
+        let settled = try await temporary.store.settle([record(for: fresh, owner: "w2", .delivered(SubmissionReceipt(externalID: "L-1")), at: later)])
+        guard case .settled = settled.first else { return #expect(Bool(false), "the owner's outcome was refused") }
+        row = try #require(try await temporary.store.outboxEntry(id: fresh.entry.id))
+        #expect(row.status == .sent)
+        #expect(row.externalID == "L-1")
+        #expect(row.leaseOwner == nil)
+        let outcomes = try await temporary.store.attemptHistory(entryID: fresh.entry.id).map(\.outcome)
+        #expect(outcomes == ["lease_lost", "lease_lost", "sent"], "the stale attempt is on record but changed nothing")
+    }
+
+    @Test("Storing the remote id and marking the row sent commit together, with the attempt and its request hash")
+    func sentWithReference() async throws {
+        let temporary = try await prepared()
+        let claimed = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        _ = try await temporary.store.settle([record(for: claimed, owner: "w1", .delivered(SubmissionReceipt(externalID: "L-77", httpStatus: 201)), at: Fixtures.now)])
+        let contents = try await temporary.snapshot()
+        #expect(contents.tables["external_refs"]?.count == 1)
+        #expect(contents.tables["external_refs"]?.first?.contains("L-77") == true)
+        let attempt = try #require(try await temporary.store.attemptHistory(entryID: claimed.entry.id).first)
+        #expect(attempt.outcome == "sent")
+        #expect(attempt.httpStatus == 201)
+        #expect(attempt.requestHash == "abc")
+    }
+
+    @Test("Unwell attempts open the target's circuit; an open circuit is not claimed until its cool-down ends")
+    func circuit() async throws {
+        let temporary = try await prepared()
+        let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        let error = ConnectorError.transient("503", httpStatus: 503)
+        _ = try await temporary.store.settle(claims.map { record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now) })
+        let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+        #expect(health.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
+        #expect(try await claim(temporary, owner: "w1", at: Fixtures.now.addingTimeInterval(59)).isEmpty)
+        let probe = try await claim(temporary, owner: "w1", at: Fixtures.now.addingTimeInterval(60))
+        #expect(probe.count == 1, "one probe after the cool-down")
+        #expect(try await temporary.store.targetHealth()[Fixtures.loxo]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
+    }
+
+    @Test("Replay moves failed rows back with a fresh budget and keeps history; a sent row is never replayed")
+    func replay() async throws {
+        let temporary = try await prepared()
+        let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        let rejected = ConnectorError.rejected("title too long", httpStatus: 422)
+        _ = try await temporary.store.settle([
+            record(for: claims[0], owner: "w1", .failed(reason: "title too long", error: rejected), at: Fixtures.now),
+            record(for: claims[1], owner: "w1", .delivered(SubmissionReceipt(externalID: "L-2")), at: Fixtures.now),
+        ])
+        let failedID = claims[0].entry.id
+        let sentID = claims[1].entry.id
+        let before = try await temporary.snapshot()
+
+        await #expect(throws: OperatorActionError.self) {
+            _ = try await temporary.store.replay(.ids([failedID, sentID]), dryRun: false, actor: "ops", now: Fixtures.now)
+        }
+        #expect(try await temporary.snapshot() == before, "a refused replay changes nothing")
+
+        let dryRun = try await temporary.store.replay(.failed(target: Fixtures.loxo, errorKind: .rejected, failedSince: nil), dryRun: true, actor: "ops", now: Fixtures.now)
+        #expect(dryRun.map(\.id) == [failedID])
+        #expect(try await temporary.snapshot() == before, "a dry run changes nothing")
+        #expect(try await temporary.store.replay(.failed(target: nil, errorKind: .transient, failedSince: nil), dryRun: true, actor: "ops", now: Fixtures.now).isEmpty)
+
+        let later = Fixtures.now.addingTimeInterval(600)
+        let replayed = try await temporary.store.replay(.ids([failedID]), dryRun: false, actor: "ops", now: later)
+        #expect(replayed.map(\.id) == [failedID])
+        let row = try #require(try await temporary.store.outboxEntry(id: failedID))
+        #expect(row.status == .pending)
+        #expect(row.attempts == 0)
+        #expect(row.nextAttemptAt == later)
+        #expect(try await temporary.store.attemptHistory(entryID: failedID).count == 1, "history is kept")
+        let audit = try await temporary.snapshot().tables["audit_log"] ?? []
+        #expect(audit.last?.contains("outbox_replayed") == true)
+        #expect(audit.last?.contains("ops") == true)
+    }
+
+    @Test("Cancel takes pending and failed rows; in-flight and sent rows are refused and nothing changes")
+    func cancel() async throws {
+        let temporary = try await prepared()
+        let inFlight = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        let pendingID = try #require(try await temporary.entries().first { $0.status == .pending }?.id)
+        let before = try await temporary.snapshot()
+        await #expect(throws: OperatorActionError.self) {
+            _ = try await temporary.store.cancel(ids: [pendingID, inFlight.entry.id], actor: "ops", now: Fixtures.now)
+        }
+        await #expect(throws: OperatorActionError.self) {
+            _ = try await temporary.store.cancel(ids: [999], actor: "ops", now: Fixtures.now)
+        }
+        #expect(try await temporary.snapshot() == before)
+        let cancelled = try await temporary.store.cancel(ids: [pendingID], actor: "ops", now: Fixtures.now)
+        #expect(cancelled.map(\.status) == [.pending])
+        #expect(try await temporary.store.outboxEntry(id: pendingID)?.status == .cancelled)
+    }
+}

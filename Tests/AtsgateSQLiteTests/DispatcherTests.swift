@@ -1,0 +1,262 @@
+import AtsgateCore
+import AtsgateSQLite
+import AtsgateTesting
+import Foundation
+import Logging
+import ServiceLifecycleTestKit
+import Testing
+
+/// The dispatcher against the real SQLite store, a scripted connector and a clock the test moves.
+@Suite("Dispatcher")
+struct DispatcherTests {
+    let clock = ManualClock()
+    let connector = ScriptedConnector(target: Fixtures.loxo, capabilities: .ats)
+    let events: AsyncStream<DispatcherEvent>
+    let eventSink: AsyncStream<DispatcherEvent>.Continuation
+
+    init() {
+        (events, eventSink) = AsyncStream.makeStream(of: DispatcherEvent.self)
+    }
+
+    func catalog(concurrency: Int = 4, threshold: Int = 5) -> TargetCatalog {
+        TargetCatalog([TargetConfiguration(
+            name: Fixtures.loxo,
+            settings: .loxo(.init(agencySlug: "acme", apiKeyEnvironmentVariable: "LOXO_KEY")),
+            retry: RetrySettings(maxAttempts: 5, baseDelay: .seconds(5), maxDelay: .seconds(60), maxAge: .seconds(3_600)),
+            rateLimit: RateLimitSettings(requestsPerSecond: 1_000, burst: 1_000),
+            concurrency: concurrency,
+            timeout: .seconds(10),
+            circuitBreaker: CircuitBreakerSettings(failureThreshold: threshold, coolDown: .seconds(60))
+        )])
+    }
+
+    func dispatcher(_ temporary: TemporaryStore, catalog: TargetCatalog? = nil, untilIdle: Bool = true, grace: Duration = .seconds(10)) -> OutboxDispatcher {
+        OutboxDispatcher(
+            store: temporary.store,
+            catalog: catalog ?? self.catalog(),
+            connectors: [Fixtures.loxo: connector],
+            configuration: .init(workerID: "worker-1", untilIdle: untilIdle, shutdownGrace: grace, observer: { eventSink.yield($0) }),
+            clock: clock,
+            jitter: JitterSource(seed: 42),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+
+    func prepared(jobs: [JobID] = ["job-1", "job-2"]) async throws -> TemporaryStore {
+        let temporary = try TemporaryStore()
+        _ = try await temporary.importSmallDataset()
+        for job in jobs { _ = try await temporary.qualify(job, targets: [Fixtures.loxo]) }
+        return temporary
+    }
+
+    func row(_ temporary: TemporaryStore, _ job: JobID) async throws -> OutboxEntry {
+        try #require(try await temporary.entries(OutboxFilter(jobID: job)).first)
+    }
+
+    /// Waits for the dispatcher to report `matching`: it has nothing to do before time moves.
+    func until(_ matching: @Sendable (DispatcherEvent) -> Bool) async {
+        for await event in events where matching(event) { return }
+    }
+
+    /// The dispatcher has nothing to do until the clock moves, and sleeps on it.
+    func untilIdle() async {
+        await until { if case .idle = $0 { true } else { false } }
+        await clock.untilSomeoneSleeps()
+    }
+
+    @Test("Due rows are delivered and settled: sent, remote id stored, one attempt each")
+    func delivers() async throws {
+        let temporary = try await prepared()
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")), .success(SubmissionReceipt(externalID: "L-2")))
+        try await dispatcher(temporary).run()
+        let rows = try await temporary.entries()
+        #expect(rows.map(\.status) == [.sent, .sent])
+        #expect(Set(rows.compactMap(\.externalID)) == ["L-1", "L-2"])
+        #expect(connector.submittedRequests.map(\.operation) == [.create, .create])
+        #expect(Set(connector.submittedRequests.map(\.snapshot.job.id)) == ["job-1", "job-2"])
+        for row in rows {
+            #expect(try await temporary.store.attemptHistory(entryID: row.id).map(\.outcome) == ["sent"])
+        }
+    }
+
+    @Test("A transient failure is retried after its backoff, not before")
+    func transientRetry() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.failure(.transient("the target answered 503", httpStatus: 503)), .success(SubmissionReceipt(externalID: "L-1")))
+        try await dispatcher(temporary).run()
+        var row = try await row(temporary, "job-1")
+        #expect(row.status == .pending)
+        #expect(row.lastErrorKind == .transient)
+        let wait = try #require(row.nextAttemptAt).timeIntervalSince(clock.now())
+        #expect(wait >= 4 && wait <= 6, "5 s ± 20 %, got \(wait)")
+
+        try await dispatcher(temporary).run()
+        #expect(connector.submittedRequests.count == 1, "nothing is due before the backoff ends")
+        clock.advance(by: .seconds(6))
+        try await dispatcher(temporary).run()
+        row = try await self.row(temporary, "job-1")
+        #expect(row.status == .sent)
+        #expect(try await temporary.store.attemptHistory(entryID: row.id).map(\.outcome) == ["retry", "sent"])
+    }
+
+    @Test("rejected fails at once with the target's reason; mapping and config too")
+    func rejected() async throws {
+        let temporary = try await prepared()
+        connector.scriptSubmits(
+            .failure(.rejected("the target refused the request (422): title is required", httpStatus: 422)),
+            .failure(.mapping(field: "clientContact", job: "job-2", reason: "no decision maker"))
+        )
+        try await dispatcher(temporary, catalog: catalog(concurrency: 1)).run()
+        let rows = try await temporary.entries()
+        #expect(rows.map(\.status) == [.failed, .failed])
+        #expect(rows.map(\.lastErrorKind) == [.rejected, .mapping])
+        #expect(rows.first?.lastErrorMessage == "the target refused the request (422): title is required")
+        #expect(rows.map(\.attempts) == [1, 1])
+    }
+
+    @Test("auth: credentials are refreshed once and the row retried at once; a second auth failure fails it")
+    func auth() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.failure(.auth("token expired", httpStatus: 401)), .failure(.auth("token expired", httpStatus: 401)))
+        try await dispatcher(temporary).run()
+        let row = try await row(temporary, "job-1")
+        #expect(connector.credentialRefreshes == 1)
+        #expect(connector.submittedRequests.count == 2)
+        #expect(row.status == .failed)
+        #expect(row.lastErrorMessage == "authentication failed again after a credential refresh: token expired")
+    }
+
+    @Test("rate_limited: the row waits for Retry-After and the whole target pauses")
+    func rateLimited() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.failure(.rateLimited("slow down", retryAfter: .seconds(30))), .success(SubmissionReceipt(externalID: "L-1")))
+        try await dispatcher(temporary).run()
+        let row = try await row(temporary, "job-1")
+        #expect(row.nextAttemptAt == clock.now().addingTimeInterval(30))
+        let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+        #expect(health.pausedUntil == clock.now().addingTimeInterval(30))
+
+        _ = try await temporary.qualify("job-2", targets: [Fixtures.loxo])
+        let runner = Task { try await dispatcher(temporary).run() }
+        await untilIdle()
+        #expect(connector.submittedRequests.count == 1, "job-2 is due but the target is paused")
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-2")))
+        clock.advance(by: .seconds(30))
+        try await runner.value
+        #expect(try await temporary.entries().map(\.status) == [.sent, .sent])
+    }
+
+    @Test("The circuit opens after repeated failures, so the remaining rows keep their attempts; a probe closes it")
+    func circuitBreaker() async throws {
+        let temporary = try await prepared(jobs: ["job-1", "job-2"])
+        _ = try await temporary.qualify("job-1", organisation: "org-b", targets: [Fixtures.loxo])
+        connector.scriptSubmits(.failure(.transient("503", httpStatus: 503)), .failure(.transient("503", httpStatus: 503)))
+        let runner = Task { try await dispatcher(temporary, catalog: catalog(concurrency: 1, threshold: 2)).run() }
+        await untilIdle()
+        #expect(connector.submittedRequests.count == 2)
+        let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+        #expect(health.circuit == .open(until: clock.now().addingTimeInterval(60)))
+        let untouched = try await temporary.entries().filter { $0.attempts == 0 }
+        #expect(untouched.count == 1, "the third row was not burned while the target was down")
+
+        connector.scriptSubmits(
+            .success(SubmissionReceipt(externalID: "L-1")), .success(SubmissionReceipt(externalID: "L-2")), .success(SubmissionReceipt(externalID: "L-3"))
+        )
+        clock.advance(by: .seconds(60))
+        try await runner.value
+        #expect(try await temporary.entries().allSatisfy { $0.status == .sent })
+        #expect(try await temporary.store.targetHealth()[Fixtures.loxo]?.circuit == .closed)
+    }
+
+    @Test("Edits while a row waits coalesce into one request with the latest version")
+    func coalesces() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        for title in ["Backend Engineer II", "Backend Engineer III"] {
+            let json = Fixtures.smallDatasetJSON.replacingOccurrences(of: "\"Backend Engineer\"", with: "\"\(title)\"")
+            _ = try await temporary.store.importDataset(Fixtures.dataset(fromJSON: json), planner: temporary.planner, actor: "test")
+        }
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")))
+        try await dispatcher(temporary).run()
+        #expect(connector.submittedRequests.map(\.snapshot.job.title) == ["Backend Engineer III"])
+        #expect(connector.submittedRequests.map(\.snapshot.version) == [3])
+        #expect(try await row(temporary, "job-1").sentJobVersion == 3)
+    }
+
+    @Test("An edit during the create is not lost: the create settles, then one update follows")
+    func editInFlight() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")), .success(SubmissionReceipt(externalID: "L-1")))
+        connector.holdSubmits(true)
+        let runner = Task { try await dispatcher(temporary).run() }
+        await connector.waitForSubmits(1)
+        let json = Fixtures.smallDatasetJSON.replacingOccurrences(of: "\"Backend Engineer\"", with: "\"Staff Engineer\"")
+        _ = try await temporary.store.importDataset(Fixtures.dataset(fromJSON: json), planner: temporary.planner, actor: "test")
+        connector.holdSubmits(false)
+        connector.releaseHeld()
+        try await runner.value
+        #expect(connector.submittedRequests.map(\.operation) == [.create, .update])
+        #expect(connector.submittedRequests.last?.externalID == "L-1")
+        #expect(connector.submittedRequests.last?.snapshot.job.title == "Staff Engineer")
+        let row = try await row(temporary, "job-1")
+        #expect(row.status == .sent)
+        #expect(row.sentJobVersion == 2)
+    }
+
+    @Test("A close that arrives while the create is in flight follows it, with the new remote id")
+    func closeInFlight() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")), .success(SubmissionReceipt(externalID: "L-1")))
+        connector.holdSubmits(true)
+        let runner = Task { try await dispatcher(temporary).run() }
+        await connector.waitForSubmits(1)
+        _ = try await temporary.qualify("job-1", .close)
+        connector.holdSubmits(false)
+        connector.releaseHeld()
+        try await runner.value
+        #expect(connector.submittedRequests.map(\.operation) == [.create, .close])
+        #expect(connector.submittedRequests.last?.externalID == "L-1")
+        #expect(try await row(temporary, "job-1").status == .sent)
+    }
+
+    @Test("Graceful shutdown: the in-flight attempt finishes and is settled; nothing is left in flight")
+    func gracefulShutdown() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")))
+        connector.holdSubmits(true)
+        let dispatcher = dispatcher(temporary, untilIdle: false)
+        try await testGracefulShutdown { trigger in
+            let runner = Task { try await dispatcher.run() }
+            await connector.waitForSubmits(1)
+            trigger.triggerGracefulShutdown()
+            connector.releaseHeld()
+            try await runner.value
+        }
+        let row = try await row(temporary, "job-1")
+        #expect(row.status == .sent)
+        #expect(row.leaseOwner == nil)
+    }
+
+    @Test("Graceful shutdown past its grace: the cut-short attempt releases its lease, and its create is marked for lookup")
+    func shutdownGraceOver() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.holdSubmits(true)
+        let dispatcher = dispatcher(temporary, untilIdle: false, grace: .seconds(5))
+        try await testGracefulShutdown { trigger in
+            let runner = Task { try await dispatcher.run() }
+            await connector.waitForSubmits(1)
+            trigger.triggerGracefulShutdown()
+            await until { $0 == .drainingInFlight(1) }
+            await clock.untilSomeoneSleeps()
+            clock.advance(by: .seconds(5))
+            try await runner.value
+        }
+        let row = try await row(temporary, "job-1")
+        #expect(row.status == .pending)
+        #expect(row.leaseOwner == nil)
+        #expect(row.lastErrorKind == .transient)
+        let claimed = try await temporary.store.claimSubmissions(ClaimRequest(
+            owner: "w2", now: clock.now(), limits: [Fixtures.loxo: 1], leaseDurations: [Fixtures.loxo: .seconds(30)]
+        ))
+        #expect(claimed.first?.outcomeUnknown == true)
+    }
+}
