@@ -18,6 +18,7 @@ public final class ScriptedConnector: Connector {
         var lookups: [JobMarker] = []
         var pageRequests: [RemotePageToken?] = []
         var refreshes = 0
+        var notifications: [NotificationRequest] = []
         var holding = false
         var held: [CheckedContinuation<Void, Never>] = []
         var submitWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
@@ -75,6 +76,7 @@ public final class ScriptedConnector: Connector {
     // MARK: - Recorded calls
 
     public var credentialRefreshes: Int { state.withLock { $0.refreshes } }
+    public var notificationRequests: [NotificationRequest] { state.withLock { $0.notifications } }
 
     public var submittedRequests: [SubmissionRequest] { state.withLock { $0.submitted } }
     public var lookedUpMarkers: [JobMarker] { state.withLock { $0.lookups } }
@@ -110,6 +112,13 @@ public final class ScriptedConnector: Connector {
         }
         guard let answer else { throw .config(setting: "script", reason: "no submit answer scripted") }
         return try answer.get()
+    }
+
+    /// Accepts every notification (a mailbox that is up), answering with a message id.
+    public func notify(_ request: NotificationRequest) async throws(ConnectorError) -> SubmissionReceipt {
+        guard capabilities.contains(.notifications) else { throw .unsupported("notifications", target: target) }
+        state.withLock { $0.notifications.append(request) }
+        return SubmissionReceipt(externalID: "<notification-\(request.notificationID)@atsgate.test>")
     }
 
     public func refreshCredentials() async throws(ConnectorError) {

@@ -59,3 +59,78 @@ struct AtsgateProcess {
 
     var exampleDataset: String { Self.repositoryRoot.appendingPathComponent("examples/crm.json").path }
 }
+
+/// A long-running `atsgate` (a worker) the test can signal.
+final class RunningAtsgate: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the test's task; `stderr` is guarded by `lock`.
+    private let process: Process
+    private let lock = NSLock()
+    private var stderrText = ""
+    private var waiters: [(String, CheckedContinuation<Void, Never>)] = []
+
+    init(_ atsgate: AtsgateProcess, _ arguments: [String], environment extra: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = AtsgateProcess.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = atsgate.workingDirectory
+        var environment = ProcessInfo.processInfo.environment
+        environment["ATSGATE_DATABASE"] = atsgate.databasePath
+        environment["ATSGATE_CONFIG"] = atsgate.workingDirectory.path
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.stderrText += String(decoding: data, as: UTF8.self)
+            let ready = self.waiters.filter { self.stderrText.contains($0.0) }
+            self.waiters.removeAll { self.stderrText.contains($0.0) }
+            self.lock.unlock()
+            for (_, continuation) in ready { continuation.resume() }
+        }
+        try process.run()
+    }
+
+    /// Returns once the process has written `text` to stderr.
+    func waitForLog(_ text: String) async {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if stderrText.contains(text) {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiters.append((text, continuation))
+                lock.unlock()
+            }
+        }
+    }
+
+    var log: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return stderrText
+    }
+
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+extension AtsgateProcess {
+    /// Writes `connectors/NAME.yaml` into the working folder, which then serves as `--config`.
+    func writeTarget(_ name: String, _ yaml: String) throws {
+        let folder = workingDirectory.appendingPathComponent("connectors")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(yaml.utf8).write(to: folder.appendingPathComponent("\(name).yaml"))
+    }
+
+    var localConfig: [String: String] { ["ATSGATE_CONFIG": workingDirectory.path] }
+}

@@ -7,7 +7,7 @@ import ServiceLifecycleTestKit
 import Testing
 
 /// The dispatcher against the real SQLite store, a scripted connector and a clock the test moves.
-@Suite("Dispatcher")
+@Suite("Dispatcher", .timeLimit(.minutes(1)))
 struct DispatcherTests {
     let clock = ManualClock()
     let connector = ScriptedConnector(target: Fixtures.loxo, capabilities: .ats)
@@ -258,5 +258,33 @@ struct DispatcherTests {
             owner: "w2", now: clock.now(), limits: [Fixtures.loxo: 1], leaseDurations: [Fixtures.loxo: .seconds(30)]
         ))
         #expect(claimed.first?.outcomeUnknown == true)
+    }
+
+    @Test("Decision-maker notifications go through the same machinery, to the notification target")
+    func notifications() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        let mailbox = ScriptedConnector(target: Fixtures.email, capabilities: .mailbox)
+        var targets = Array(catalog().targets.values)
+        targets.append(TargetConfiguration(
+            name: Fixtures.email,
+            settings: .email(.init(smtpURL: "smtp://127.0.0.1:2525", from: "gw@agency.example", to: ["desk@agency.example"])),
+            rateLimit: RateLimitSettings(requestsPerSecond: 1_000, burst: 1_000)
+        ))
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")))
+        let dispatcher = OutboxDispatcher(
+            store: temporary.store, catalog: TargetCatalog(targets),
+            connectors: [Fixtures.loxo: connector, Fixtures.email: mailbox],
+            configuration: .init(workerID: "worker-1", untilIdle: true, notificationTarget: Fixtures.email),
+            clock: clock, jitter: JitterSource(seed: 1),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        try await dispatcher.run()
+        #expect(mailbox.notificationRequests.map(\.recipient.id) == ["per-1"])
+        #expect(mailbox.notificationRequests.first?.snapshot.job.id == "job-1")
+        let stored = try await temporary.store.notifications(organisationID: "org-a", jobID: "job-1")
+        #expect(stored.map { "\($0.personID):\($0.status.rawValue)" } == ["per-1:sent", "per-2:skipped"])
+        let attempts = try await temporary.snapshot().tables["submission_attempts"] ?? []
+        #expect(attempts.filter { $0.contains("notification_id:1") || $0.contains("notification_id:\"1\"") }.count <= 1)
+        #expect(attempts.count == 2, "one attempt for the row, one for the notification")
     }
 }

@@ -104,10 +104,15 @@ public struct OutboxDispatcher: Service {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await settlements.run() }
                 if let wakeups {
+                    let rings = wakeups.wakeups()
                     group.addTask {
-                        for await _ in wakeups.wakeups() { signal.fire() }
+                        for await _ in rings { signal.fire() }
                     }
                 }
+                logger.info("worker started", metadata: [
+                    "worker_id": "\(configuration.workerID)", "until_idle": "\(configuration.untilIdle)",
+                    "targets": "\(connectors.keys.sorted().map(\.rawValue).joined(separator: ","))",
+                ])
                 defer { wakeups?.close() }
                 do {
                     try await dispatchLoop(signal: signal, stopping: stopping, settlements: settlements)
@@ -165,7 +170,7 @@ public struct OutboxDispatcher: Service {
                         signal.fire()
                     }
                 }
-                let notifications = try await claimNotifications(limits: limits, health: health, inFlight: inFlight, now: now)
+                let notifications = try await claimNotifications(health: health, inFlight: inFlight, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
                     inFlight.add(target)
@@ -206,9 +211,10 @@ public struct OutboxDispatcher: Service {
         }
     }
 
-    private func claimNotifications(limits: [TargetName: Int], health: [TargetName: TargetHealth], inFlight: InFlightCounter, now: Date) async throws -> [ClaimedNotification] {
+    /// Notifications share their target's slots with its outbox rows, taking what the rows left free.
+    private func claimNotifications(health: [TargetName: TargetHealth], inFlight: InFlightCounter, now: Date) async throws -> [ClaimedNotification] {
         guard let name = configuration.notificationTarget, let target = catalog[name], target.isEnabled, connectors[name] != nil else { return [] }
-        let free = target.concurrency - inFlight.count(name) - (limits[name] ?? 0)
+        let free = target.concurrency - inFlight.count(name)
         let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
         guard limit > 0 else { return [] }
         return try await store.claimNotifications(owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target))

@@ -1,0 +1,128 @@
+import AtsgateTesting
+import Foundation
+import Testing
+
+/// The `atsgate worker` binary against an in-process fake webhook target.
+@Suite("Worker process end to end", .serialized, .timeLimit(.minutes(2)))
+struct WorkerEndToEndTests {
+    struct ListedRow: Decodable {
+        var id: Int
+        var jobId: String
+        var status: String
+        var externalId: String?
+        var lastErrorKind: String?
+    }
+
+    func rows(_ atsgate: AtsgateProcess) throws -> [ListedRow] {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode([ListedRow].self, from: Data(try atsgate.run(["outbox", "list", "--json"], environment: atsgate.localConfig).stdout.utf8))
+    }
+
+    func prepare(_ atsgate: AtsgateProcess, url: String, jobs: [String]) throws {
+        try atsgate.writeTarget("hook", "kind: webhook\nurl: \(url)\ntimeout: 2s\nconcurrency: 4\nrate_limit:\n  requests_per_second: 1000\n  burst: 100\n")
+        #expect(try atsgate.run(["import", atsgate.exampleDataset], environment: atsgate.localConfig).exitCode == 0)
+        for job in jobs {
+            let result = try atsgate.run(["jobs", "qualify", job, "--organisation", "org-northwind"], environment: atsgate.localConfig)
+            #expect(result.exitCode == 0, "\(result.stderr)")
+        }
+    }
+
+    @Test("A worker SIGKILLed mid-delivery loses nothing: the next worker takes the rows and no job is created twice")
+    func crashSafety() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let jobs = ["job-001", "job-002", "job-003", "job-004", "job-005", "job-006"]
+        try await FakeWebhookTarget.withRunning { fake in
+            try prepare(atsgate, url: fake.url, jobs: jobs)
+            // The target stores each create and then never answers: the worker cannot know it landed.
+            fake.holdAfterCommit(true)
+            let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "100ms"])
+            await fake.waitForRequests(1)
+            worker.send(SIGKILL)
+            _ = worker.waitForExit()
+            let heldCreates = fake.jobs.count
+            #expect(heldCreates >= 1)
+            #expect(try rows(atsgate).contains { $0.status == "in_flight" }, "the killed worker left leased rows behind")
+
+            fake.holdAfterCommit(false)
+            fake.releaseHeld()
+            let restart = try atsgate.run(["worker", "--until-idle", "--poll-interval", "100ms"], environment: atsgate.localConfig)
+            #expect(restart.exitCode == 0, "\(restart.stderr)")
+
+            let settled = try rows(atsgate)
+            #expect(settled.map(\.status) == Array(repeating: "sent", count: jobs.count))
+            #expect(fake.jobs.count == jobs.count, "every job exactly once at the target")
+            #expect(Set(fake.jobs.map(\.marker)).count == jobs.count)
+            #expect(Set(settled.compactMap(\.externalId)) == Set(fake.jobs.map(\.id)))
+
+            let firstRow = try #require(settled.first)
+            let shown = try atsgate.run(["outbox", "show", "\(firstRow.id)"], environment: atsgate.localConfig)
+            #expect(shown.stdout.contains("lease_lost") || heldCreates < jobs.count, "\(shown.stdout)")
+            let adopted = try settled.map { try atsgate.run(["outbox", "show", "\($0.id)"], environment: atsgate.localConfig).stdout }
+                .filter { $0.contains("adopted an existing remote record found by marker") }
+            #expect(adopted.count == heldCreates, "each create that landed unanswered was adopted, not repeated")
+        }
+    }
+
+    @Test("A running worker is woken by a qualify in another process: no waiting for its poll")
+    func wakeUp() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeWebhookTarget.withRunning { fake in
+            try prepare(atsgate, url: fake.url, jobs: [])
+            let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "1h"])
+            await worker.waitForLog("worker started")
+            let started = ContinuousClock.now
+            let qualify = try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind"], environment: atsgate.localConfig)
+            #expect(qualify.exitCode == 0)
+            await fake.waitForRequests(1)
+            let latency = ContinuousClock.now - started
+            #expect(latency < .seconds(10), "with an hour's poll interval only the wake-up can explain \(latency)")
+            await worker.waitForLog("delivered")
+            worker.send(SIGTERM)
+            #expect(worker.waitForExit() == 0, "graceful shutdown exits cleanly")
+            #expect(try rows(atsgate).map(\.status) == ["sent"])
+        }
+    }
+
+    @Test("Operators: a failed row is listed, shown with its reason, replayed, and delivered; a sent row is never replayed")
+    func operatorReplay() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeWebhookTarget.withRunning { fake in
+            try prepare(atsgate, url: fake.url, jobs: ["job-001", "job-002"])
+            fake.script(.status(422))
+            let config = atsgate.localConfig
+            #expect(try atsgate.run(["worker", "--until-idle"], environment: config).exitCode == 0)
+            let failed = try #require(try rows(atsgate).first { $0.status == "failed" })
+            let sent = try #require(try rows(atsgate).first { $0.status == "sent" })
+            #expect(failed.lastErrorKind == "rejected")
+
+            let listed = try atsgate.run(["outbox", "list", "--status", "failed", "--error-kind", "rejected"], environment: config)
+            #expect(listed.stdout.contains("rejected: the target refused the request (422): scripted failure 422"))
+            let dryRun = try atsgate.run(["outbox", "replay", "--failed", "--target", "hook", "--dry-run"], environment: config)
+            #expect(dryRun.stdout.hasPrefix("would replay 1 row"))
+            #expect(try rows(atsgate).first { $0.id == failed.id }?.status == "failed")
+
+            let refused = try atsgate.run(["outbox", "replay", "\(failed.id)", "\(sent.id)"], environment: config)
+            #expect(refused.exitCode == 2)
+            #expect(refused.stderr.contains("#\(sent.id) is sent"))
+            let cancelSent = try atsgate.run(["outbox", "cancel", "\(sent.id)"], environment: config)
+            #expect(cancelSent.exitCode == 2)
+
+            let replayed = try atsgate.run(["outbox", "replay", "\(failed.id)", "--by", "ops@agency.example"], environment: config)
+            #expect(replayed.exitCode == 0, "\(replayed.stderr)")
+            #expect(try atsgate.run(["worker", "--until-idle"], environment: config).exitCode == 0)
+            #expect(try rows(atsgate).map(\.status) == ["sent", "sent"])
+            let shown = try atsgate.run(["outbox", "show", "\(failed.id)", "--json"], environment: config)
+            #expect(shown.stdout.contains("\"outcome\" : \"failed\""))
+            #expect(shown.stdout.contains("\"outcome\" : \"sent\""))
+            #expect(fake.jobs.count == 2)
+
+            let status = try atsgate.run(["connectors", "status"], environment: config)
+            #expect(status.stdout.contains("hook"))
+            #expect(status.stdout.contains("closed"))
+        }
+    }
+}
