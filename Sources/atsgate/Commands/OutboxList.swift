@@ -40,9 +40,16 @@ extension Atsgate.Outbox {
                 jobID: job.map(JobID.init(rawValue:)),
                 limit: limit
             )
-            let entries = try await global.openStore().outboxEntries(matching: filter)
+            let store = try global.openStore()
+            let entries = try await store.outboxEntries(matching: filter)
+            let health = try await store.targetHealth()
+            let now = Date()
             if output.json {
-                try JSONOutput.print(entries.map(OutboxRowReport.init))
+                try JSONOutput.print(entries.map { entry in
+                    var report = OutboxRowReport(entry)
+                    report.targetState = (health[entry.target] ?? TargetHealth()).stateName(now: now)
+                    return report
+                })
                 return
             }
             guard !entries.isEmpty else {
@@ -59,6 +66,14 @@ extension Atsgate.Outbox {
                 ])
             }
             print(table.render())
+            // A paused or open target explains rows that are due but not moving.
+            for target in Set(entries.map(\.target)).sorted() {
+                let state = health[target] ?? TargetHealth()
+                if state.stateName(now: now) != "closed" {
+                    print("target \(target): circuit \(OutboxSummary.circuitText(state, now: now))"
+                        + (state.pausedUntil.map { $0 > now ? ", paused until \($0.isoText) (rate limited)" : "" } ?? ""))
+                }
+            }
         }
     }
 }
@@ -84,6 +99,8 @@ struct OutboxRowReport: Encodable {
     var createdAt: Date
     var updatedAt: Date
     var sentAt: Date?
+    /// The target's health as `connectors status` shows it (`closed`, `open`, `paused`, …), when listed.
+    var targetState: String?
 
     init(_ entry: OutboxEntry) {
         id = entry.id
@@ -110,7 +127,7 @@ struct OutboxRowReport: Encodable {
     private enum CodingKeys: String, CodingKey {
         case id, organisationId, jobId, externalSystem, operation, status, attempts, nextAttemptAt, leaseOwner
         case leaseExpiresAt, externalId, jobVersion, sentJobVersion, lastErrorKind, lastErrorMessage, submittedBy
-        case createdAt, updatedAt, sentAt
+        case createdAt, updatedAt, sentAt, targetState
     }
 
     // Written by hand so absent values appear as `null`: scripts can rely on every key being present.
@@ -135,6 +152,7 @@ struct OutboxRowReport: Encodable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(sentAt, forKey: .sentAt)
+        try container.encodeIfPresent(targetState, forKey: .targetState)
     }
 }
 
