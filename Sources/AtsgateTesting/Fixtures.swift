@@ -3,9 +3,9 @@ public import Foundation
 
 /// Small, valid values for tests to start from and then break one field at a time.
 public enum Fixtures {
-    public static let loxo = TargetName(rawValue: "loxo")!
-    public static let bullhorn = TargetName(rawValue: "bullhorn")!
-    public static let email = TargetName(rawValue: "email")!
+    public static let loxo: TargetName = "loxo"
+    public static let bullhorn: TargetName = "bullhorn"
+    public static let email: TargetName = "email"
 
     /// Three enabled targets, one of each kind.
     public static var catalog: TargetCatalog {

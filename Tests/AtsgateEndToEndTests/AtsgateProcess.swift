@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `atsgate` binary the way a user or a script does, in a throwaway folder.
 struct AtsgateProcess {
@@ -61,15 +62,18 @@ struct AtsgateProcess {
 }
 
 /// A long-running `atsgate` (a worker) the test can signal.
-final class RunningAtsgate: @unchecked Sendable {
-    // @unchecked: `process` is only touched from the test's task; `stderr` is guarded by `lock`.
-    private let process: Process
-    private let lock = NSLock()
-    private var stderrText = ""
-    private var waiters: [(String, CheckedContinuation<Void, Never>)] = []
+final class RunningAtsgate: Sendable {
+    private struct State {
+        var stderrText = ""
+        var waiters: [(text: String, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let process: Mutex<Process>
+    private let state = Mutex(State())
+    private let processIdentifier: Int32
 
     init(_ atsgate: AtsgateProcess, _ arguments: [String], environment extra: [String: String] = [:]) throws {
-        process = Process()
+        let process = Process()
         process.executableURL = AtsgateProcess.executable
         process.arguments = arguments
         process.currentDirectoryURL = atsgate.workingDirectory
@@ -81,46 +85,45 @@ final class RunningAtsgate: @unchecked Sendable {
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        processIdentifier = process.processIdentifier
+        self.process = Mutex(process)
         stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard let self, !data.isEmpty else { return }
-            self.lock.lock()
-            self.stderrText += String(decoding: data, as: UTF8.self)
-            let ready = self.waiters.filter { self.stderrText.contains($0.0) }
-            self.waiters.removeAll { self.stderrText.contains($0.0) }
-            self.lock.unlock()
-            for (_, continuation) in ready { continuation.resume() }
+            let ready = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.stderrText += String(decoding: data, as: UTF8.self)
+                let text = state.stderrText
+                defer { state.waiters.removeAll { text.contains($0.text) } }
+                return state.waiters.filter { text.contains($0.text) }.map(\.continuation)
+            }
+            for continuation in ready { continuation.resume() }
         }
-        try process.run()
     }
 
     /// Returns once the process has written `text` to stderr.
     func waitForLog(_ text: String) async {
         await withCheckedContinuation { continuation in
-            lock.lock()
-            if stderrText.contains(text) {
-                lock.unlock()
-                continuation.resume()
-            } else {
-                waiters.append((text, continuation))
-                lock.unlock()
+            let seen = state.withLock { state -> Bool in
+                if state.stderrText.contains(text) { return true }
+                state.waiters.append((text, continuation))
+                return false
             }
+            if seen { continuation.resume() }
         }
     }
 
-    var log: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return stderrText
-    }
+    var log: String { state.withLock { $0.stderrText } }
 
     func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        kill(processIdentifier, signal)
     }
 
     func waitForExit() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.withLock { process in
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
     }
 }
 

@@ -15,7 +15,7 @@ struct WebhookConnectorTests {
 
     func connector(_ fake: FakeWebhookTarget, token: String? = "s3cret-token", timeout: Duration = .seconds(5)) -> WebhookConnector {
         WebhookConnector(
-            target: TargetName(rawValue: "hook")!,
+            target: "hook",
             settings: .init(url: fake.url, tokenEnvironmentVariable: "HOOK_TOKEN"),
             token: token, timeout: timeout, client: .shared
         )
@@ -117,7 +117,7 @@ struct WebhookConnectorTests {
     func refused() async throws {
         let port = try await FakeWebhookTarget.withRunning { $0.port }
         let hook = WebhookConnector(
-            target: TargetName(rawValue: "hook")!, settings: .init(url: "http://127.0.0.1:\(port)/jobs"),
+            target: "hook", settings: .init(url: "http://127.0.0.1:\(port)/jobs"),
             token: nil, timeout: .milliseconds(500), client: .shared
         )
         let error = await failure { () throws(ConnectorError) in _ = try await hook.submit(SubmissionRequest(operation: .create, snapshot: snapshot)) }

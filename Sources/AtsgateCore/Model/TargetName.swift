@@ -20,3 +20,11 @@ public struct TargetName: RawRepresentable, Hashable, Comparable, Sendable, Coda
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
+
+extension TargetName: ExpressibleByStringLiteral {
+    /// For names written in code (`"loxo"`); names from files and flags go through `init?(rawValue:)`.
+    public init(stringLiteral value: String) {
+        precondition(Self.isValid(value), "'\(value)' is not a valid target name")
+        self.rawValue = value
+    }
+}
