@@ -38,20 +38,15 @@ extension SQLiteStore: DispatchStore {
 
     public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
         try await write { db in
-            var health: [TargetName: TargetHealth] = [:]
-            var results: [Settlement.Result] = []
-            for record in records {
+            var health = HealthUpdates()
+            let results = try records.map { record in
                 let result = try Self.settle(record, db: db)
-                results.append(result)
                 if case .settled = result {
-                    var state = try health[record.target] ?? Self.health(of: record.target, db: db)
-                    state.record(TargetHealth.signal(for: record.outcome.error, now: record.finishedAt), now: record.finishedAt, settings: record.circuitBreaker)
-                    health[record.target] = state
+                    try health.record(record.outcome, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 }
+                return result
             }
-            for (target, state) in health {
-                try Self.save(state, of: target, now: records.last?.finishedAt ?? Date(), db: db)
-            }
+            try health.save(db: db)
             return results
         }
     }
@@ -83,20 +78,15 @@ extension SQLiteStore: DispatchStore {
 
     public func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool] {
         try await write { db in
-            var health: [TargetName: TargetHealth] = [:]
-            var results: [Bool] = []
-            for record in records {
+            var health = HealthUpdates()
+            let results = try records.map { record in
                 let held = try Self.settle(record, db: db)
-                results.append(held)
                 if held {
-                    var state = try health[record.target] ?? Self.health(of: record.target, db: db)
-                    state.record(TargetHealth.signal(for: record.outcome.error, now: record.finishedAt), now: record.finishedAt, settings: record.circuitBreaker)
-                    health[record.target] = state
+                    try health.record(record.outcome, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 }
+                return held
             }
-            for (target, state) in health {
-                try Self.save(state, of: target, now: records.last?.finishedAt ?? Date(), db: db)
-            }
+            try health.save(db: db)
             return results
         }
     }
@@ -368,6 +358,26 @@ extension SQLiteStore: DispatchStore {
             """,
             arguments: [target.rawValue, circuit, until, health.consecutiveFailures, health.pausedUntil, now]
         )
+    }
+}
+
+/// The health changes of one settlement transaction: each target read once, written once.
+private struct HealthUpdates {
+    private var states: [TargetName: TargetHealth] = [:]
+    private var lastChange: Date?
+
+    mutating func record(_ outcome: AttemptOutcome, of target: TargetName, at now: Date, settings: CircuitBreakerSettings, db: Database) throws {
+        var state = try states[target] ?? SQLiteStore.health(of: target, db: db)
+        state.record(TargetHealth.signal(for: outcome.error, now: now), now: now, settings: settings)
+        states[target] = state
+        lastChange = max(lastChange ?? now, now)
+    }
+
+    func save(db: Database) throws {
+        guard let lastChange else { return }
+        for (target, state) in states {
+            try SQLiteStore.save(state, of: target, now: lastChange, db: db)
+        }
     }
 }
 

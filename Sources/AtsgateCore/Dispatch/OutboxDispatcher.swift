@@ -121,7 +121,6 @@ public struct OutboxDispatcher: Service {
                     throw error
                 }
                 settlements.finish()
-                wakeups?.close()
                 group.cancelAll()
                 try await group.waitForAll()
             }
