@@ -48,6 +48,11 @@ extension SQLiteStore: OutboxReader {
         }
     }
 
+    /// A job with its company and contacts, as connectors receive it; `nil` if the organisation has no such job.
+    public func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot? {
+        try await read { db in try Self.fetchSnapshot(organisationID, jobID, db: db) }
+    }
+
     /// A stored job, or `nil` if the organisation has no such job.
     public func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob? {
         try await read { db in try Self.fetchJob(organisationID, jobID, db: db) }

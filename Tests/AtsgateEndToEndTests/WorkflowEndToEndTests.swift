@@ -134,3 +134,44 @@ struct WorkflowEndToEndTests {
         #expect(result.stderr.contains("connectors/loxo.yaml:3: field 'api_key': unknown key"), "\(result.stderr)")
     }
 }
+
+@Suite("atsgate mappings end to end")
+struct MappingsEndToEndTests {
+    @Test("mappings check passes on the shipped files and names file, line and field on a broken one (exit 2)")
+    func check() throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let shipped = try atsgate.run(["mappings", "check"])
+        #expect(shipped.exitCode == 0, "\(shipped.stderr)")
+        #expect(shipped.stdout.contains("ok  mappings/loxo.yaml"))
+
+        try atsgate.writeTarget("loxo", "kind: loxo\nagency_slug: a\napi_key_env: K\n")
+        let mappings = atsgate.workingDirectory.appendingPathComponent("mappings")
+        try FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
+        try Data("entities:\n  job:\n    title: { from: job.title }\n    salary: { from: job.salary, format: money }\n".utf8)
+            .write(to: mappings.appendingPathComponent("loxo.yaml"))
+        let broken = try atsgate.run(["mappings", "check"], environment: atsgate.localConfig)
+        #expect(broken.exitCode == 2)
+        #expect(broken.stderr.contains("mappings/loxo.yaml:4: field 'entities.job.salary.from': 'job.salary': job has no field 'salary'"), "\(broken.stderr)")
+
+        try FileManager.default.removeItem(at: mappings.appendingPathComponent("loxo.yaml"))
+        let missing = try atsgate.run(["mappings", "check"], environment: atsgate.localConfig)
+        #expect(missing.exitCode == 2)
+        #expect(missing.stderr.contains("connectors/loxo.yaml: field 'mapping': names mappings/loxo.yaml, which does not exist"))
+    }
+
+    @Test("mappings preview prints each entity's payload with the target's own field names")
+    func preview() throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+        let result = try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "bullhorn", "--organisation", "org-northwind"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let payload = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let job = payload?["job"] as? [String: Any]
+        #expect(job?["externalID"] as? String == "atsgate:org-northwind:job-001")
+        #expect(job?["isOpen"] as? Bool == true)
+        #expect((payload?["contact"] as? [Any])?.isEmpty == false)
+        #expect(try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "email", "--organisation", "org-northwind"]).exitCode == 2)
+    }
+}

@@ -39,7 +39,10 @@ struct YAMLField {
             let childPath = path.isEmpty ? key : "\(path).\(key)"
             let child = YAMLField(node: valueNode, path: childPath, file: file)
             guard allowed.contains(key) else {
-                throw child.error("unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+                throw ConfigurationError(
+                    file: file, line: keyNode.mark?.line ?? child.line, field: childPath,
+                    reason: "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))"
+                )
             }
             fields[key] = child
         }

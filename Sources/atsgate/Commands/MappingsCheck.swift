@@ -1,0 +1,38 @@
+import ArgumentParser
+import AtsgateCore
+import Foundation
+
+extension Atsgate.Mappings {
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every mappings/*.yaml, and that each enabled ATS target's mapping exists (exit 2 naming file, line and field)."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let catalog = try global.loadTargets()
+            let loader = MappingLoader(configurationDirectory: global.configurationDirectory)
+            let mappings = try loader.loadAll()
+            var errors: [ConfigurationError] = []
+            for target in catalog.targets.values.sorted(by: { $0.name < $1.name }) where target.isEnabled && Self.usesMapping(target.kind) {
+                if !mappings.contains(where: { $0.file == "mappings/\(target.mapping)" }) {
+                    errors.append(ConfigurationError(
+                        file: "connectors/\(target.name).yaml", field: "mapping",
+                        reason: "names mappings/\(target.mapping), which does not exist"
+                    ))
+                }
+            }
+            guard errors.isEmpty else { throw ConfigurationErrors(errors) }
+            for mapping in mappings {
+                let fields = mapping.entities.values.map(\.fields.count).reduce(0, +)
+                print("ok  \(mapping.file): \(mapping.entities.keys.sorted().joined(separator: ", ")) (\(fields) fields)")
+            }
+        }
+
+        /// Email bodies come from templates and webhooks send the whole job document; only the ATS kinds map fields.
+        static func usesMapping(_ kind: TargetKind) -> Bool {
+            kind == .loxo || kind == .bullhorn
+        }
+    }
+}
