@@ -6,6 +6,7 @@
 //
 // Usage: noop-target [PORT]   (default 8089; listens on 127.0.0.1 only)
 
+import Foundation
 import Hummingbird
 import Logging
 import Synchronization
@@ -45,9 +46,15 @@ func makeRouter() -> Router<BasicRequestContext> {
     return router
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-guard let port = arguments.first.map({ Int($0) }) ?? 8089, (1...65535).contains(port) else {
-    print("usage: noop-target [PORT]   (PORT defaults to 8089)")
+/// The port from the first argument, 8089 without one, `nil` for anything but a port number.
+func port(from arguments: [String]) -> Int? {
+    guard let text = arguments.dropFirst().first else { return 8089 }
+    guard let port = Int(text), (1...65535).contains(port) else { return nil }
+    return port
+}
+
+guard let port = port(from: CommandLine.arguments) else {
+    FileHandle.standardError.write(Data("usage: noop-target [PORT]   (PORT defaults to 8089)\n".utf8))
     exit(64)
 }
 
