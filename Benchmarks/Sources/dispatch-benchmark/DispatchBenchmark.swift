@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+
+/// Measures end-to-end dispatch through the real library: SQLite outbox, dispatcher, webhook
+/// connector, HTTP, against `noop-target` on the loopback interface.
+@main
+struct DispatchBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispatch-benchmark",
+        abstract: "Throughput and latency of the outbox dispatcher against a no-op webhook target.",
+        discussion: """
+        Phase A (throughput): import ROWS jobs, qualify each in its own transaction, then run the \
+        dispatcher until idle and check that every row is sent. Phase B (latency): a fresh database, \
+        a running dispatcher woken by the FIFO doorbell, jobs qualified at a steady rate; reports \
+        sent_at - created_at percentiles. Prints a markdown summary.
+        """
+    )
+
+    enum Phase: String, ExpressibleByArgument, CaseIterable {
+        case all, throughput, latency
+    }
+
+    @Option(help: "Jobs imported, qualified and dispatched in the throughput phase.")
+    var rows = 100_000
+
+    @Option(help: "The target's concurrency: deliveries in flight at once.")
+    var concurrency = 32
+
+    @Option(help: "Jobs qualified in the latency phase.")
+    var latencyJobs = 5_000
+
+    @Option(help: "Qualifications per second in the latency phase.")
+    var latencyRate = 1_000.0
+
+    @Option(help: "Database file of the throughput phase; the latency phase uses PATH-latency. Neither may exist; both are kept. (default: temporary files, removed afterwards)")
+    var db: String?
+
+    @Option(help: "Which phases to run: \(Phase.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var phase: Phase = .all
+
+    @Option(help: "Port of the no-op target on 127.0.0.1.")
+    var port = 8089
+
+    @Flag(inversion: .prefixedNo, help: "Start noop-target (from this executable's folder) for the run and stop it afterwards.")
+    var spawnTarget = true
+
+    func validate() throws {
+        guard rows > 0 else { throw ValidationError("--rows must be positive") }
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        guard latencyJobs > 0 else { throw ValidationError("--latency-jobs must be positive") }
+        guard latencyRate > 0, latencyRate.isFinite else { throw ValidationError("--latency-rate must be a positive number") }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
+    }
+
+    func run() async throws {
+        let files = try DatabaseFiles(requested: db)
+        defer { files.removeTemporaryFiles() }
+        let targetURL = "http://127.0.0.1:\(port)/jobs"
+        let target = spawnTarget ? try NoopTarget.spawn(port: port) : nil
+        defer { target?.stop() }
+        try await NoopTarget.waitUntilReady(url: targetURL, spawned: target)
+
+        let setup = try BenchmarkSetup(targetURL: targetURL, concurrency: concurrency)
+        print(Report.header(setup: setup, targetPID: target?.pid))
+        if phase != .latency {
+            let result = try await ThroughputPhase(setup: setup, path: files.throughputPath, rows: rows, targetPID: target?.pid).run()
+            print(Report.throughput(result))
+        }
+        if phase != .throughput {
+            let result = try await LatencyPhase(setup: setup, path: files.latencyPath, jobs: latencyJobs, rate: latencyRate, targetPID: target?.pid).run()
+            print(Report.latency(result))
+        }
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Where the two phases keep their databases.
+struct DatabaseFiles {
+    let throughputPath: String
+    let latencyPath: String
+    /// A folder of our own to remove at the end, when no path was given.
+    private let temporaryFolder: URL?
+
+    init(requested: String?) throws {
+        if let requested {
+            throughputPath = requested
+            latencyPath = requested + "-latency"
+            temporaryFolder = nil
+            for path in [throughputPath, latencyPath] where FileManager.default.fileExists(atPath: path) {
+                throw BenchmarkError("\(path) exists; the benchmark needs a fresh database (pass a new --db path)")
+            }
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atsgate-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            throughputPath = folder.appendingPathComponent("throughput.sqlite").path
+            latencyPath = folder.appendingPathComponent("latency.sqlite").path
+            temporaryFolder = folder
+        }
+    }
+
+    func removeTemporaryFiles() {
+        if let temporaryFolder { try? FileManager.default.removeItem(at: temporaryFolder) }
+    }
+}
