@@ -60,8 +60,7 @@ extension SQLiteStore: DispatchStore {
             return try rows.map { row in
                 let notification = try DecisionMakerNotification(row: row)
                 guard let snapshot = try Self.fetchSnapshot(notification.organisationID, notification.jobID, db: db),
-                      let recipient = try Row.fetchOne(
-                          db, sql: "SELECT * FROM people WHERE organisation_id = ? AND id = ?",
+                      let recipient = try db.cachedRow(sql: "SELECT * FROM people WHERE organisation_id = ? AND id = ?",
                           arguments: [notification.organisationID.rawValue, notification.personID.rawValue]
                       ).map(Person.init(row:))
                 else { throw StoreError(.corruptRow, "notification \(notification.id) points at a missing job or person") }
@@ -130,7 +129,7 @@ extension SQLiteStore: DispatchStore {
     public func targetHealth() async throws -> [TargetName: TargetHealth] {
         try await read { db in
             var states: [TargetName: TargetHealth] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM target_states") {
+            for row in try db.cachedRows(sql: "SELECT * FROM target_states") {
                 states[try row.targetName("target", in: "target_states")] = try TargetHealth(row: row)
             }
             return states
@@ -146,9 +145,7 @@ extension SQLiteStore: DispatchStore {
         limit: Int, owner: String, now: Date, leaseUntil: Date, db: Database
     ) throws -> [Row] {
         let filter = extraFilter.map { " AND \($0)" } ?? ""
-        let lapsed = try Row.fetchAll(
-            db,
-            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+        let lapsed = try db.cachedRows(sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
             arguments: StatementArguments(extraArguments + [now, limit])
         )
         let due = try Int64.fetchAll(
@@ -163,8 +160,7 @@ extension SQLiteStore: DispatchStore {
         for row in lapsed {
             let attempts: Int = try row.required("attempts", in: table)
             guard attempts > 0 else { continue }
-            try db.execute(
-                sql: """
+            try db.cachedExecute(sql: """
                 INSERT INTO submission_attempts
                     (organisation_id, \(idColumn), attempt_number, worker, started_at, finished_at, outcome, message)
                 VALUES (?, ?, ?, ?, ?, ?, 'lease_lost', ?)
@@ -179,9 +175,7 @@ extension SQLiteStore: DispatchStore {
             ? ", outcome_unknown = CASE WHEN status = 'in_flight' AND operation = 'create' THEN 1 ELSE outcome_unknown END"
             : ""
         let placeholders = ids.map { _ in "?" }.joined(separator: ", ")
-        return try Row.fetchAll(
-            db,
-            sql: """
+        return try db.cachedRows(sql: """
             UPDATE \(table)
             SET status = 'in_flight', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?\(outcomeUnknown)
             WHERE id IN (\(placeholders))
@@ -194,18 +188,18 @@ extension SQLiteStore: DispatchStore {
     /// A job with its company and contacts, as connectors receive it.
     static func fetchSnapshot(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> JobSnapshot? {
         guard let job = try fetchJob(organisationID, jobID, db: db),
-              let company = try Row.fetchOne(
-                  db, sql: "SELECT * FROM companies WHERE organisation_id = ? AND id = ?",
+              let company = try db.cachedRow(sql: "SELECT * FROM companies WHERE organisation_id = ? AND id = ?",
                   arguments: [organisationID.rawValue, job.job.companyID.rawValue]
               ).map(Company.init(row:))
         else { return nil }
+        let contacts = try fetchContactsByLabel(of: job.job, db: db)
         return JobSnapshot(
             job: job.job,
             version: job.version,
             company: company,
-            decisionMakers: try fetchContacts(of: job.job, label: .decisionMaker, db: db),
-            hiringManagers: try fetchContacts(of: job.job, label: .hiringManager, db: db),
-            primaryContact: try fetchContacts(of: job.job, label: .primaryContact, db: db).first
+            decisionMakers: contacts[.decisionMaker] ?? [],
+            hiringManagers: contacts[.hiringManager] ?? [],
+            primaryContact: contacts[.primaryContact]?.first
         )
     }
 
@@ -213,7 +207,7 @@ extension SQLiteStore: DispatchStore {
 
     private static func settle(_ record: DeliveryRecord, db: Database) throws -> Settlement.Result {
         let table = "job_external_submissions"
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.entryID]) else {
+        guard let row = try db.cachedRow(sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.entryID]) else {
             return .leaseLost
         }
         let entry = try OutboxEntry(row: row)
@@ -232,8 +226,7 @@ extension SQLiteStore: DispatchStore {
             outcome: record.outcome, leaseLost: result == .leaseLost, requestHash: record.requestHash, db: db
         )
         guard case .settled(let settled) = result else { return result }
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
             UPDATE \(table)
             SET status = ?, operation = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                 external_id = ?, sent_job_version = ?, last_error_kind = ?, last_error_message = ?, outcome_unknown = ?,
@@ -253,29 +246,31 @@ extension SQLiteStore: DispatchStore {
         return result
     }
 
-    /// Records which remote job is ours, in the transaction that marks the row sent.
+    /// Records which remote job is ours, in the transaction that marks the row sent. If another
+    /// local job already claims that remote id, the link is left out (reconciliation reports the
+    /// duplicate); the row still records the id it was given.
     private static func link(job: JobID, organisationID: OrganisationID, target: TargetName, remoteID: String, now: Date, db: Database) throws {
-        do {
-            try db.inSavepoint {
-                try db.execute(
-                    sql: """
-                    INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
-                    VALUES (?, 'job', ?, ?, ?, ?, ?)
-                    ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
-                    """,
-                    arguments: [organisationID.rawValue, job.rawValue, target.rawValue, remoteID, now, now]
-                )
-                return .commit
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            // Another local job already claims this remote id: reconciliation reports it as a duplicate.
-            // The row still records the id it was given.
-        }
+        let claimedElsewhere = try db.cachedRow(
+            sql: """
+            SELECT 1 FROM external_refs
+            WHERE organisation_id = ? AND target = ? AND entity_kind = 'job' AND remote_id = ? AND local_id <> ?
+            """,
+            arguments: [organisationID.rawValue, target.rawValue, remoteID, job.rawValue]
+        ) != nil
+        guard !claimedElsewhere else { return }
+        try db.cachedExecute(
+            sql: """
+            INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
+            VALUES (?, 'job', ?, ?, ?, ?, ?)
+            ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
+            """,
+            arguments: [organisationID.rawValue, job.rawValue, target.rawValue, remoteID, now, now]
+        )
     }
 
     private static func settle(_ record: NotificationRecord, db: Database) throws -> Bool {
         let table = "decision_maker_notifications"
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.notificationID]) else {
+        guard let row = try db.cachedRow(sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.notificationID]) else {
             return false
         }
         let status: NotificationStatus = try row.enumValue("status", in: table)
@@ -292,8 +287,7 @@ extension SQLiteStore: DispatchStore {
             case let .retry(at, error): (.pending, at, error.kind, error.message, nil, nil)
             case let .failed(reason, error): (.failed, nil, error.kind, reason, nil, nil)
             }
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
             UPDATE \(table)
             SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, error_kind = ?, error = ?,
                 external_id = coalesce(?, external_id), sent_at = coalesce(?, sent_at), updated_at = ?
@@ -320,8 +314,7 @@ extension SQLiteStore: DispatchStore {
         case .failed(let reason, _): reason
         }
         let durationMilliseconds = max(0, Int((finishedAt.timeIntervalSince(startedAt) * 1_000).rounded()))
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
             INSERT INTO submission_attempts
                 (organisation_id, \(idColumn), attempt_number, operation, worker, started_at, finished_at, outcome,
                  http_status, error_kind, message, duration_ms, request_hash)
@@ -339,7 +332,7 @@ extension SQLiteStore: DispatchStore {
     // MARK: - Target health
 
     static func health(of target: TargetName, db: Database) throws -> TargetHealth {
-        try Row.fetchOne(db, sql: "SELECT * FROM target_states WHERE target = ?", arguments: [target.rawValue])
+        try db.cachedRow(sql: "SELECT * FROM target_states WHERE target = ?", arguments: [target.rawValue])
             .map(TargetHealth.init(row:)) ?? TargetHealth()
     }
 
@@ -349,8 +342,7 @@ extension SQLiteStore: DispatchStore {
         case .open(let until): ("open", until)
         case .halfOpen(let until): ("half_open", until)
         }
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
             INSERT INTO target_states (target, circuit, circuit_until, consecutive_failures, paused_until, updated_at)
             VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,

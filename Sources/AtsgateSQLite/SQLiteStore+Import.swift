@@ -108,11 +108,10 @@ extension SQLiteStore: ImportStore {
         let keyArguments = StatementArguments(keyColumns.map { keys[$0] })
         let valueColumns = values.keys.sorted()
 
-        guard let existing = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(whereClause)", arguments: keyArguments) else {
+        guard let existing = try db.cachedRow(sql: "SELECT * FROM \(table) WHERE \(whereClause)", arguments: keyArguments) else {
             let columns = keyColumns + valueColumns + ["created_at", "updated_at"]
             let arguments: [(any DatabaseValueConvertible)?] = keyColumns.map { keys[$0] } + valueColumns.map { values[$0] ?? nil } + [now, now]
-            try db.execute(
-                sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
+            try db.cachedExecute(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
                 arguments: StatementArguments(arguments)
             )
             counts.inserted += 1
@@ -129,8 +128,7 @@ extension SQLiteStore: ImportStore {
         }
         let assignments = (changed + ["updated_at"]).map { "\($0) = ?" }.joined(separator: ", ")
         let arguments: [(any DatabaseValueConvertible)?] = changed.map { values[$0] ?? nil } + [now]
-        try db.execute(
-            sql: "UPDATE \(table) SET \(assignments) WHERE \(whereClause)",
+        try db.cachedExecute(sql: "UPDATE \(table) SET \(assignments) WHERE \(whereClause)",
             arguments: StatementArguments(arguments) + keyArguments
         )
         counts.updated += 1
@@ -157,8 +155,7 @@ extension SQLiteStore: ImportStore {
         editedJob.qualifiedAt = previous.job.qualifiedAt
         editedJob.qualifiedBy = previous.job.qualifiedBy
         let edited = StoredJob(job: editedJob, version: previous.version + 1)
-        try db.execute(
-            sql: "UPDATE jobs SET version = ? WHERE organisation_id = ? AND id = ?",
+        try db.cachedExecute(sql: "UPDATE jobs SET version = ? WHERE organisation_id = ? AND id = ?",
             arguments: [edited.version, job.organisationID.rawValue, job.id.rawValue]
         )
         let submissions = try fetchSubmissions(job.organisationID, job.id, db: db)

@@ -18,8 +18,7 @@ extension SQLiteStore: QualificationStore {
             )
             let plan = try planner.plan(command, context: context)
 
-            try db.execute(
-                sql: """
+            try db.cachedExecute(sql: """
                 UPDATE jobs SET status = ?, qualification_status = ?, qualified_at = ?, qualified_by = ?, version = ?, updated_at = ?
                 WHERE organisation_id = ? AND id = ?
                 """,
@@ -43,23 +42,19 @@ extension SQLiteStore: QualificationStore {
     // MARK: - Reads shared by the workflow and the import
 
     static func fetchJob(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> StoredJob? {
-        try Row.fetchOne(
-            db, sql: "SELECT * FROM jobs WHERE organisation_id = ? AND id = ?",
+        try db.cachedRow(sql: "SELECT * FROM jobs WHERE organisation_id = ? AND id = ?",
             arguments: [organisationID.rawValue, jobID.rawValue]
         ).map(StoredJob.init(row:))
     }
 
     static func fetchSubmissions(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> [OutboxEntry] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM job_external_submissions WHERE organisation_id = ? AND job_id = ? ORDER BY external_system",
+        try db.cachedRows(sql: "SELECT * FROM job_external_submissions WHERE organisation_id = ? AND job_id = ? ORDER BY external_system",
             arguments: [organisationID.rawValue, jobID.rawValue]
         ).map(OutboxEntry.init(row:))
     }
 
     static func fetchContacts(of job: Job, label: AssociationLabel, db: Database) throws -> [Person] {
-        try Row.fetchAll(
-            db,
-            sql: """
+        try db.cachedRows(sql: """
             SELECT people.* FROM people
             JOIN company_contact_associations AS a
               ON a.organisation_id = people.organisation_id AND a.person_id = people.id
@@ -68,6 +63,26 @@ extension SQLiteStore: QualificationStore {
             """,
             arguments: [job.organisationID.rawValue, job.companyID.rawValue, label.rawValue]
         ).map(Person.init(row:))
+    }
+
+    /// Every contact of the job's company, by label, in one query.
+    static func fetchContactsByLabel(of job: Job, db: Database) throws -> [AssociationLabel: [Person]] {
+        var contacts: [AssociationLabel: [Person]] = [:]
+        let rows = try db.cachedRows(
+            sql: """
+            SELECT people.*, a.association_label FROM people
+            JOIN company_contact_associations AS a
+              ON a.organisation_id = people.organisation_id AND a.person_id = people.id
+            WHERE a.organisation_id = ? AND a.company_id = ?
+            ORDER BY people.id
+            """,
+            arguments: [job.organisationID.rawValue, job.companyID.rawValue]
+        )
+        for row in rows {
+            let label: AssociationLabel = try row.enumValue("association_label", in: "company_contact_associations")
+            contacts[label, default: []].append(try Person(row: row))
+        }
+        return contacts
     }
 
     static func notifiedPeople(_ job: Job, type: NotificationType, db: Database) throws -> Set<PersonID> {
@@ -84,8 +99,7 @@ extension SQLiteStore: QualificationStore {
     static func apply(_ change: SubmissionChange, job: StoredJob, actor: String, now: Date, db: Database) throws {
         switch change {
         case let .enqueue(target, operation):
-            try db.execute(
-                sql: """
+            try db.cachedExecute(sql: """
                 INSERT INTO job_external_submissions
                     (organisation_id, job_id, external_system, operation, status, attempts, next_attempt_at,
                      job_version, submitted_by, enqueued_at, created_at, updated_at)
@@ -97,8 +111,7 @@ extension SQLiteStore: QualificationStore {
                 ]
             )
         case let .requeue(entryID, _, operation):
-            try db.execute(
-                sql: """
+            try db.cachedExecute(sql: """
                 UPDATE job_external_submissions
                 SET operation = ?, status = 'pending', attempts = 0, next_attempt_at = ?, job_version = ?,
                     lease_owner = NULL, lease_expires_at = NULL, submitted_by = ?, enqueued_at = ?, updated_at = ?
@@ -107,13 +120,11 @@ extension SQLiteStore: QualificationStore {
                 arguments: [operation.rawValue, now, job.version, actor, now, now, entryID]
             )
         case let .retarget(entryID, _, operation):
-            try db.execute(
-                sql: "UPDATE job_external_submissions SET operation = ?, job_version = ?, updated_at = ? WHERE id = ?",
+            try db.cachedExecute(sql: "UPDATE job_external_submissions SET operation = ?, job_version = ?, updated_at = ? WHERE id = ?",
                 arguments: [operation.rawValue, job.version, now, entryID]
             )
         case let .cancel(entryID, _):
-            try db.execute(
-                sql: """
+            try db.cachedExecute(sql: """
                 UPDATE job_external_submissions
                 SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
                 WHERE id = ?
@@ -127,8 +138,7 @@ extension SQLiteStore: QualificationStore {
 
     static func insert(_ notification: NotificationDraft, job: Job, now: Date, db: Database) throws {
         // The (job, person, type) key makes a second qualify a no-op even if two commands race.
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
             INSERT INTO decision_maker_notifications
                 (organisation_id, job_id, person_id, company_id, notification_type, notification_channel, status,
                  next_attempt_at, error, created_at, updated_at)
@@ -145,8 +155,7 @@ extension SQLiteStore: QualificationStore {
 
     static func insert(_ audit: AuditEntry, db: Database) throws {
         let details = try JSONSerialization.data(withJSONObject: audit.details, options: [.sortedKeys])
-        try db.execute(
-            sql: "INSERT INTO audit_log (organisation_id, occurred_at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.cachedExecute(sql: "INSERT INTO audit_log (organisation_id, occurred_at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [
                 audit.organisationID?.rawValue, audit.occurredAt, audit.actor, audit.action.rawValue, audit.subject,
                 String(decoding: details, as: UTF8.self),

@@ -6,7 +6,15 @@ import Foundation
 /// Builds the connectors of the configured targets, reading secrets from the environment.
 struct ConnectorFactory {
     var environment: [String: String]
-    var client: HTTPClient = .shared
+    var client: HTTPClient
+
+    /// An HTTP client whose pool allows every target its configured `concurrency`
+    /// (AsyncHTTPClient's default of 8 connections per host would cap it silently).
+    static func makeClient(for catalog: TargetCatalog) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, catalog.targets.values.map(\.concurrency).max() ?? 8)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
 
     /// One connector per enabled target this build can talk to; the others are left out (their rows wait).
     func connectors(for catalog: TargetCatalog) -> [TargetName: any Connector] {

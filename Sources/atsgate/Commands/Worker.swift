@@ -48,7 +48,8 @@ extension Atsgate {
             let logger = Logger(label: "atsgate.worker")
             let catalog = try global.loadTargets()
             let store = try global.openStore()
-            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment)
+            let client = ConnectorFactory.makeClient(for: catalog)
+            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client)
             let doorbell = FIFODoorbell(databasePath: try global.sqlitePath())
             let dispatcher = OutboxDispatcher(
                 store: store,
@@ -71,7 +72,13 @@ extension Atsgate {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
 
             if untilIdle {
                 print(try await OutboxSummary.text(store: store, catalog: catalog))
