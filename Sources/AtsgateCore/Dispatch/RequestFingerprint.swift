@@ -17,10 +17,14 @@ enum RequestFingerprint {
         }
     }
 
-    static func of<Value: Encodable>(_ value: Value) -> String {
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static func of<Value: Encodable>(_ value: Value) -> String {
         guard let data = try? encoder.encode(value) else { return "unencodable" }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in data {
