@@ -4,8 +4,8 @@ import GRDB
 
 extension SQLiteStore: DispatchStore {
     public func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
-        try await write { db in
-            var claimed: [ClaimedSubmission] = []
+        let leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)] = try await write { db in
+            var leased: [(OutboxEntry, Bool, Date)] = []
             for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
                 var health = try Self.health(of: target, db: db)
                 let limit = health.claimLimit(wanted: wanted, now: request.now)
@@ -21,18 +21,26 @@ extension SQLiteStore: DispatchStore {
                 health.recordClaim(now: request.now, probeDeadline: leaseUntil)
                 if health != before { try Self.save(health, of: target, now: request.now, db: db) }
                 for row in rows {
-                    let entry = try OutboxEntry(row: row)
-                    guard let snapshot = try Self.fetchSnapshot(entry.organisationID, entry.jobID, db: db) else {
-                        throw StoreError(.corruptRow, "outbox row \(entry.id) points at a job that does not exist")
-                    }
-                    claimed.append(ClaimedSubmission(
-                        entry: entry, snapshot: snapshot,
-                        outcomeUnknown: try row.required("outcome_unknown", in: "job_external_submissions"),
-                        enqueuedAt: try row.required("enqueued_at", in: "job_external_submissions")
+                    leased.append((
+                        try OutboxEntry(row: row),
+                        try row.required("outcome_unknown", in: "job_external_submissions"),
+                        try row.required("enqueued_at", in: "job_external_submissions")
                     ))
                 }
             }
-            return claimed
+            return leased
+        }
+        guard !leased.isEmpty else { return [] }
+        // The jobs are read after the claim commits, on a reader connection: the single writer only
+        // leases, and a job edited in between is simply sent in its newer state (payloads are mapped
+        // at send time anyway).
+        return try await read { db in
+            try leased.map { lease in
+                guard let snapshot = try Self.fetchSnapshot(lease.entry.organisationID, lease.entry.jobID, db: db) else {
+                    throw StoreError(.corruptRow, "outbox row \(lease.entry.id) points at a job that does not exist")
+                }
+                return ClaimedSubmission(entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt)
+            }
         }
     }
 
@@ -207,16 +215,24 @@ extension SQLiteStore: DispatchStore {
 
     private static func settle(_ record: DeliveryRecord, db: Database) throws -> Settlement.Result {
         let table = "job_external_submissions"
-        guard let row = try db.cachedRow(sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.entryID]) else {
-            return .leaseLost
-        }
+        let row = try db.cachedRow(
+            sql: """
+            SELECT s.*, j.version AS current_job_version, j.status AS current_job_status
+            FROM job_external_submissions AS s
+            JOIN jobs AS j ON j.organisation_id = s.organisation_id AND j.id = s.job_id
+            WHERE s.id = ?
+            """,
+            arguments: [record.entryID]
+        )
+        guard let row else { return .leaseLost }
         let entry = try OutboxEntry(row: row)
-        guard let job = try fetchJob(entry.organisationID, entry.jobID, db: db) else {
-            throw StoreError(.corruptRow, "outbox row \(entry.id) points at a job that does not exist")
-        }
         let result = Settlement.settle(
             record,
-            context: SettlementContext(row: entry, currentJobVersion: job.version, currentJobStatus: job.job.status),
+            context: SettlementContext(
+                row: entry,
+                currentJobVersion: try row.required("current_job_version", in: "jobs"),
+                currentJobStatus: try row.enumValue("current_job_status", in: "jobs")
+            ),
             previousOutcomeUnknown: try row.required("outcome_unknown", in: table),
             enqueuedAt: try row.required("enqueued_at", in: table)
         )
