@@ -105,6 +105,17 @@ let package = Package(
             dependencies: ["AtsgateCore", "AtsgateWebhook", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
+        // The fakes themselves are checked against ATS_APIS.md, so connector tests can trust them.
+        .testTarget(
+            name: "AtsgateTestingTests",
+            dependencies: [
+                "AtsgateTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AtsgateEndToEndTests",
             dependencies: ["AtsgateCore", "AtsgateSQLite", "AtsgateTesting", "atsgate"],
