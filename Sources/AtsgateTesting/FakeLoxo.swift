@@ -1,6 +1,5 @@
 public import Foundation
 public import Hummingbird
-import Logging
 import NIOCore
 import Synchronization
 
@@ -104,42 +103,21 @@ public final class FakeLoxo: Sendable {
         apiKey: String = "loxo-test-key",
         _ body: @Sendable (FakeLoxo) async throws -> Result
     ) async throws -> Result {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
-        let box = FakeLoxoBox()
-        router.on("/api/:slug/jobs", method: .get) { request, context in try await box.fake.handle(request, context, route: .listJobs) }
-        router.on("/api/:slug/jobs", method: .post) { request, context in try await box.fake.handle(request, context, route: .createJob) }
-        router.on("/api/:slug/jobs/:id", method: .get) { request, context in try await box.fake.handle(request, context, route: .showJob) }
-        router.on("/api/:slug/jobs/:id", method: .put) { request, context in try await box.fake.handle(request, context, route: .updateJob) }
-        router.on("/api/:slug/jobs/:id/contacts", method: .post) { request, context in try await box.fake.handle(request, context, route: .addContact) }
-        router.on("/api/:slug/companies", method: .get) { request, context in try await box.fake.handle(request, context, route: .listCompanies) }
-        router.on("/api/:slug/companies", method: .post) { request, context in try await box.fake.handle(request, context, route: .createCompany) }
-        router.on("/api/:slug/people", method: .get) { request, context in try await box.fake.handle(request, context, route: .listPeople) }
-        router.on("/api/:slug/people", method: .post) { request, context in try await box.fake.handle(request, context, route: .createPerson) }
-        var logger = Logger(label: "fake-loxo")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
-                throw CancellationError()
-            }
+        let box = LateBound<FakeLoxo>()
+        router.on("/api/:slug/jobs", method: .get) { request, context in try await box.current.handle(request, context, route: .listJobs) }
+        router.on("/api/:slug/jobs", method: .post) { request, context in try await box.current.handle(request, context, route: .createJob) }
+        router.on("/api/:slug/jobs/:id", method: .get) { request, context in try await box.current.handle(request, context, route: .showJob) }
+        router.on("/api/:slug/jobs/:id", method: .put) { request, context in try await box.current.handle(request, context, route: .updateJob) }
+        router.on("/api/:slug/jobs/:id/contacts", method: .post) { request, context in try await box.current.handle(request, context, route: .addContact) }
+        router.on("/api/:slug/companies", method: .get) { request, context in try await box.current.handle(request, context, route: .listCompanies) }
+        router.on("/api/:slug/companies", method: .post) { request, context in try await box.current.handle(request, context, route: .createCompany) }
+        router.on("/api/:slug/people", method: .get) { request, context in try await box.current.handle(request, context, route: .listPeople) }
+        router.on("/api/:slug/people", method: .post) { request, context in try await box.current.handle(request, context, route: .createPerson) }
+        return try await LoopbackServer.withRunning(router, label: "fake-loxo") { port in
             let fake = FakeLoxo(port: port, agencySlug: agencySlug, apiKey: apiKey)
             box.set(fake)
-            defer {
-                fake.releaseHeld()
-                group.cancelAll()
-            }
+            defer { fake.releaseHeld() }
             return try await body(fake)
         }
     }
@@ -334,19 +312,5 @@ public final class FakeLoxo: Sendable {
         var response = Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         response.headers[.contentType] = "application/json"
         return response
-    }
-}
-
-/// Lets the router's handlers reach the fake, which exists only once the port is known.
-private final class FakeLoxoBox: Sendable {
-    private let value = Mutex<FakeLoxo?>(nil)
-
-    func set(_ fake: FakeLoxo) { value.withLock { $0 = fake } }
-
-    var fake: FakeLoxo {
-        get throws {
-            guard let fake = value.withLock({ $0 }) else { throw HTTPError(.serviceUnavailable) }
-            return fake
-        }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 public import Hummingbird
-import Logging
 import NIOCore
 import Synchronization
 
@@ -91,36 +90,15 @@ public final class FakeWebhookTarget: Sendable {
         token: String? = nil,
         _ body: @Sendable (FakeWebhookTarget) async throws -> Result
     ) async throws -> Result {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
-        let box = TargetBox()
-        router.on("/jobs", method: .post) { request, _ in try await box.target.handle(request, id: nil) }
-        router.on("/jobs", method: .get) { request, _ in try await box.target.handle(request, id: nil) }
-        router.on("/jobs/:id", method: .put) { request, context in try await box.target.handle(request, id: context.parameters.get("id")) }
-        var logger = Logger(label: "fake-webhook")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
-                throw CancellationError()
-            }
+        let box = LateBound<FakeWebhookTarget>()
+        router.on("/jobs", method: .post) { request, _ in try await box.current.handle(request, id: nil) }
+        router.on("/jobs", method: .get) { request, _ in try await box.current.handle(request, id: nil) }
+        router.on("/jobs/:id", method: .put) { request, context in try await box.current.handle(request, id: context.parameters.get("id")) }
+        return try await LoopbackServer.withRunning(router, label: "fake-webhook") { port in
             let target = FakeWebhookTarget(port: port, requiredToken: token)
             box.set(target)
-            defer {
-                target.releaseHeld()
-                group.cancelAll()
-            }
+            defer { target.releaseHeld() }
             return try await body(target)
         }
     }
@@ -221,19 +199,5 @@ public final class FakeWebhookTarget: Sendable {
         var response = Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         response.headers[.contentType] = "application/json"
         return response
-    }
-}
-
-/// Lets the router's handlers reach the target, which exists only once the port is known.
-private final class TargetBox: Sendable {
-    private let value = Mutex<FakeWebhookTarget?>(nil)
-
-    func set(_ target: FakeWebhookTarget) { value.withLock { $0 = target } }
-
-    var target: FakeWebhookTarget {
-        get throws {
-            guard let target = value.withLock({ $0 }) else { throw HTTPError(.serviceUnavailable) }
-            return target
-        }
     }
 }
