@@ -44,8 +44,6 @@ public final class FakeLoxo: Sendable {
         var nextID = 3_406_600
         var requests: [ReceivedRequest] = []
         var faults: [Fault] = []
-        var holdAfterCommit = false
-        var held: [CheckedContinuation<Void, Never>] = []
     }
 
     public static let maximumResults = 10_000
@@ -54,6 +52,7 @@ public final class FakeLoxo: Sendable {
     public static let jobTypes = [1: "Permanent", 2: "Part Time", 3: "Contract", 4: "Temporary", 5: "Internship"]
 
     private let state = Mutex(State())
+    private let answers = AnswerHold()
     public let agencySlug: String
     public let apiKey: String
     public let port: Int
@@ -77,15 +76,11 @@ public final class FakeLoxo: Sendable {
 
     /// While on, writes are stored and their answer held until ``releaseHeld()``.
     public func holdAfterCommit(_ hold: Bool) {
-        state.withLock { $0.holdAfterCommit = hold }
+        answers.set(hold)
     }
 
     public func releaseHeld() {
-        let held = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            defer { state.held.removeAll() }
-            return state.held
-        }
-        for continuation in held { continuation.resume() }
+        answers.releaseAll()
     }
 
     /// Adds `count` jobs directly, for paging tests.
@@ -209,9 +204,7 @@ public final class FakeLoxo: Sendable {
             shape["id"] = record.id
             response = Self.json([key: shape], .ok)
         }
-        if state.withLock({ $0.holdAfterCommit }) {
-            await withCheckedContinuation { continuation in state.withLock { $0.held.append(continuation) } }
-        }
+        await answers.waitIfHolding()
         return response
     }
 

@@ -36,12 +36,11 @@ public final class FakeWebhookTarget: Sendable {
         var nextID = 1000
         var requests: [ReceivedRequest] = []
         var faults: [Fault] = []
-        var holdAfterCommit = false
-        var held: [CheckedContinuation<Void, Never>] = []
         var requestWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
+    private let answers = AnswerHold()
     private let requiredToken: String?
     public let port: Int
 
@@ -62,15 +61,11 @@ public final class FakeWebhookTarget: Sendable {
     /// While on, a create or update is stored and then its answer is held until ``releaseHeld()``:
     /// the client cannot tell whether it landed.
     public func holdAfterCommit(_ hold: Bool) {
-        state.withLock { $0.holdAfterCommit = hold }
+        answers.set(hold)
     }
 
     public func releaseHeld() {
-        let held = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            defer { state.held.removeAll() }
-            return state.held
-        }
-        for continuation in held { continuation.resume() }
+        answers.releaseAll()
     }
 
     /// Returns once the target has received at least `count` requests in all.
@@ -170,12 +165,7 @@ public final class FakeWebhookTarget: Sendable {
         if fault == .garbageAfterCommit {
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "<html>oops</html>")))
         }
-        let hold = state.withLock { $0.holdAfterCommit }
-        if hold {
-            await withCheckedContinuation { continuation in
-                state.withLock { $0.held.append(continuation) }
-            }
-        }
+        await answers.waitIfHolding()
         return answer
     }
 
