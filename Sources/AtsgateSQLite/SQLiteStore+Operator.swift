@@ -42,21 +42,14 @@ extension SQLiteStore: OutboxOperatorStore {
                     throw OperatorActionError(.wrongState, "only failed rows can be replayed; nothing was replayed (\(list))")
                 }
             case let .failed(target, errorKind, since):
-                var sql = "SELECT * FROM job_external_submissions WHERE status = 'failed'"
-                var arguments: [(any DatabaseValueConvertible)?] = []
-                if let target {
-                    sql += " AND external_system = ?"
-                    arguments.append(target.rawValue)
-                }
-                if let errorKind {
-                    sql += " AND last_error_kind = ?"
-                    arguments.append(errorKind.rawValue)
-                }
-                if let since {
-                    sql += " AND updated_at >= ?"
-                    arguments.append(since)
-                }
-                rows = try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map(OutboxEntry.init(row:))
+                var filters = SQLConditions()
+                filters.add("status = ?", OutboxStatus.failed.rawValue)
+                filters.add("external_system = ?", target?.rawValue)
+                filters.add("last_error_kind = ?", errorKind?.rawValue)
+                filters.add("updated_at >= ?", since)
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM job_external_submissions\(filters.whereClause) ORDER BY id", arguments: filters.arguments
+                ).map(OutboxEntry.init(row:))
             }
             guard !dryRun else { return rows }
             for row in rows {

@@ -4,36 +4,19 @@ import GRDB
 extension SQLiteStore: OutboxReader {
     public func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry] {
         try await read { db in
-            var conditions: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let organisationID = filter.organisationID {
-                conditions.append("organisation_id = ?")
-                arguments.append(organisationID.rawValue)
-            }
-            if let status = filter.status {
-                conditions.append("status = ?")
-                arguments.append(status.rawValue)
-            }
-            if let target = filter.target {
-                conditions.append("external_system = ?")
-                arguments.append(target.rawValue)
-            }
-            if let errorKind = filter.errorKind {
-                conditions.append("last_error_kind = ?")
-                arguments.append(errorKind.rawValue)
-            }
-            if let jobID = filter.jobID {
-                conditions.append("job_id = ?")
-                arguments.append(jobID.rawValue)
-            }
-            var sql = "SELECT * FROM job_external_submissions"
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY id"
+            var filters = SQLConditions()
+            filters.add("organisation_id = ?", filter.organisationID?.rawValue)
+            filters.add("status = ?", filter.status?.rawValue)
+            filters.add("external_system = ?", filter.target?.rawValue)
+            filters.add("last_error_kind = ?", filter.errorKind?.rawValue)
+            filters.add("job_id = ?", filter.jobID?.rawValue)
+            var arguments = filters.arguments
+            var sql = "SELECT * FROM job_external_submissions\(filters.whereClause) ORDER BY id"
             if let limit = filter.limit {
                 sql += " LIMIT ?"
-                arguments.append(limit)
+                arguments += [limit]
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(OutboxEntry.init(row:))
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(OutboxEntry.init(row:))
         }
     }
 

@@ -1,0 +1,34 @@
+import AtsgateCore
+import AtsgateSQLite
+import Foundation
+
+/// Rows per target and state with each target's health: the end of `worker --until-idle`,
+/// `connectors status`, and the footer of `outbox list`.
+enum OutboxSummary {
+    static func text(store: SQLiteStore, catalog: TargetCatalog) async throws -> String {
+        let counts = try await store.outboxCounts()
+        let health = try await store.targetHealth()
+        let now = Date()
+        var table = TextTable(["TARGET", "KIND", "ENABLED", "CIRCUIT", "FAILURES", "PAUSED UNTIL", "PENDING", "IN FLIGHT", "SENT", "FAILED", "CANCELLED"])
+        for name in Set(catalog.allNames).union(counts.keys).sorted() {
+            let target = catalog[name]
+            let state = health[name] ?? TargetHealth()
+            let rows = counts[name] ?? [:]
+            table.append([
+                name.rawValue, target?.kind.rawValue ?? "(not configured)", target.map { $0.isEnabled ? "yes" : "no" } ?? "-",
+                circuitText(state, now: now), "\(state.consecutiveFailures)",
+                state.pausedUntil.flatMap { $0 > now ? $0.isoText : nil } ?? "-",
+                "\(rows[.pending] ?? 0)", "\(rows[.inFlight] ?? 0)", "\(rows[.sent] ?? 0)", "\(rows[.failed] ?? 0)", "\(rows[.cancelled] ?? 0)",
+            ])
+        }
+        return table.render()
+    }
+
+    static func circuitText(_ state: TargetHealth, now: Date) -> String {
+        switch state.circuit {
+        case .closed: "closed"
+        case .open(let until): until > now ? "open until \(until.isoText)" : "open (cool-down over)"
+        case .halfOpen: "half-open (probing)"
+        }
+    }
+}
