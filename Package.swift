@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AtsgateCore", targets: ["AtsgateCore"]),
         .library(name: "AtsgateSQLite", targets: ["AtsgateSQLite"]),
         .library(name: "AtsgateWebhook", targets: ["AtsgateWebhook"]),
+        .library(name: "AtsgateLoxo", targets: ["AtsgateLoxo"]),
         .library(name: "AtsgateTesting", targets: ["AtsgateTesting"]),
     ],
     dependencies: [
@@ -48,15 +49,39 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // A generic JSON webhook target over HTTP.
+        // What every HTTP connector shares: one request with a deadline, transport failures classified.
         .target(
-            name: "AtsgateWebhook",
+            name: "AtsgateHTTP",
             dependencies: [
                 "AtsgateCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A generic JSON webhook target over HTTP.
+        .target(
+            name: "AtsgateWebhook",
+            dependencies: [
+                "AtsgateCore",
+                "AtsgateHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The Loxo connector (ATS_APIS.md part A).
+        .target(
+            name: "AtsgateLoxo",
+            dependencies: [
+                "AtsgateCore",
+                "AtsgateHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -79,6 +104,7 @@ let package = Package(
                 "AtsgateCore",
                 "AtsgateSQLite",
                 "AtsgateWebhook",
+                "AtsgateLoxo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,6 +129,11 @@ let package = Package(
         .testTarget(
             name: "AtsgateWebhookTests",
             dependencies: ["AtsgateCore", "AtsgateWebhook", "AtsgateTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AtsgateLoxoTests",
+            dependencies: ["AtsgateCore", "AtsgateLoxo", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
         // The fakes themselves are checked against ATS_APIS.md, so connector tests can trust them.

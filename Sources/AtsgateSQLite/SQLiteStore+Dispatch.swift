@@ -39,7 +39,10 @@ extension SQLiteStore: DispatchStore {
                 guard let snapshot = try Self.fetchSnapshot(lease.entry.organisationID, lease.entry.jobID, db: db) else {
                     throw StoreError(.corruptRow, "outbox row \(lease.entry.id) points at a job that does not exist")
                 }
-                return ClaimedSubmission(entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt)
+                return ClaimedSubmission(
+                    entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt,
+                    references: try Self.fetchReferences(of: snapshot.company.id, at: lease.entry.target, organisationID: lease.entry.organisationID, db: db)
+                )
             }
         }
     }
@@ -257,31 +260,63 @@ extension SQLiteStore: DispatchStore {
             ]
         )
         if case .delivered(let receipt) = record.outcome {
-            try link(job: entry.jobID, organisationID: entry.organisationID, target: entry.target, remoteID: receipt.externalID, now: record.finishedAt, db: db)
+            let link = { (kind: String, localID: String, remoteID: String) throws in
+                try Self.link(kind, localID: localID, remoteID: remoteID, organisationID: entry.organisationID, target: entry.target, now: record.finishedAt, db: db)
+            }
+            try link("job", entry.jobID.rawValue, receipt.externalID)
+            for (company, remoteID) in receipt.learnedReferences.companies { try link("company", company.rawValue, remoteID) }
+            for (person, remoteID) in receipt.learnedReferences.people { try link("person", person.rawValue, remoteID) }
         }
         return result
     }
 
-    /// Records which remote job is ours, in the transaction that marks the row sent. If another
-    /// local job already claims that remote id, the link is left out (reconciliation reports the
-    /// duplicate); the row still records the id it was given.
-    private static func link(job: JobID, organisationID: OrganisationID, target: TargetName, remoteID: String, now: Date, db: Database) throws {
+    /// Records which remote record is ours, in the transaction that settles the attempt. If another
+    /// local entity already claims that remote id, the link is left out (reconciliation reports
+    /// the duplicate); an outbox row still records the id it was given.
+    private static func link(
+        _ kind: String, localID: String, remoteID: String, organisationID: OrganisationID, target: TargetName, now: Date, db: Database
+    ) throws {
         let claimedElsewhere = try db.cachedRow(
             sql: """
             SELECT 1 FROM external_refs
-            WHERE organisation_id = ? AND target = ? AND entity_kind = 'job' AND remote_id = ? AND local_id <> ?
+            WHERE organisation_id = ? AND target = ? AND entity_kind = ? AND remote_id = ? AND local_id <> ?
             """,
-            arguments: [organisationID.rawValue, target.rawValue, remoteID, job.rawValue]
+            arguments: [organisationID.rawValue, target.rawValue, kind, remoteID, localID]
         ) != nil
         guard !claimedElsewhere else { return }
         try db.cachedExecute(
             sql: """
             INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
-            VALUES (?, 'job', ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
             """,
-            arguments: [organisationID.rawValue, job.rawValue, target.rawValue, remoteID, now, now]
+            arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now, now]
         )
+    }
+
+    /// The target's ids of a company and of every person associated with it.
+    static func fetchReferences(of company: CompanyID, at target: TargetName, organisationID: OrganisationID, db: Database) throws -> RemoteReferences {
+        let rows = try db.cachedRows(
+            sql: """
+            SELECT entity_kind, local_id, remote_id FROM external_refs
+            WHERE organisation_id = ?1 AND target = ?2 AND (
+                (entity_kind = 'company' AND local_id = ?3)
+                OR (entity_kind = 'person' AND local_id IN (
+                    SELECT person_id FROM company_contact_associations WHERE organisation_id = ?1 AND company_id = ?3)))
+            """,
+            arguments: [organisationID.rawValue, target.rawValue, company.rawValue]
+        )
+        var references = RemoteReferences()
+        for row in rows {
+            let localID: String = row["local_id"]
+            let remoteID: String = row["remote_id"]
+            if row["entity_kind"] as String == "company" {
+                references.companies[CompanyID(localID)] = remoteID
+            } else {
+                references.people[PersonID(localID)] = remoteID
+            }
+        }
+        return references
     }
 
     private static func settle(_ record: NotificationRecord, db: Database) throws -> Bool {

@@ -1,9 +1,9 @@
 public import AsyncHTTPClient
 public import AtsgateCore
+import AtsgateHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// Delivers jobs to a generic JSON endpoint (`kind: webhook`).
 ///
@@ -19,16 +19,14 @@ public struct WebhookConnector: Connector {
 
     private let collectionURL: String
     private let token: String?
-    private let timeout: Duration
-    private let client: HTTPClient
+    private let transport: HTTPTransport
 
     /// - Parameter token: the bearer token's value, read from the environment by the caller.
     public init(target: TargetName, settings: TargetConfiguration.WebhookSettings, token: String?, timeout: Duration, client: HTTPClient) {
         self.target = target
         self.collectionURL = settings.url.hasSuffix("/") ? String(settings.url.dropLast()) : settings.url
         self.token = token
-        self.timeout = timeout
-        self.client = client
+        self.transport = HTTPTransport(client: client, timeout: timeout)
     }
 
     public func submit(_ request: SubmissionRequest) async throws(ConnectorError) -> SubmissionReceipt {
@@ -48,19 +46,19 @@ public struct WebhookConnector: Connector {
             guard let id = request.externalID else {
                 throw .mapping(field: "external_id", job: request.snapshot.job.id, reason: "an \(request.operation.rawValue) needs the remote id from the create")
             }
-            let (status, _) = try await send(.PUT, "\(collectionURL)/\(Self.pathComponent(id))", body: document, idempotencyKey: nil)
+            let (status, _) = try await send(.PUT, "\(collectionURL)/\(HTTPTransport.pathComponent(id))", body: document, idempotencyKey: nil)
             return SubmissionReceipt(externalID: id, httpStatus: status, summary: "\(request.operation.rawValue)d remote job \(id)")
         }
     }
 
     public func findJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [RemoteJob] {
-        let (status, body) = try await send(.GET, "\(collectionURL)?marker=\(Self.queryValue(marker.description))", body: Optional<WebhookJobDocument>.none, idempotencyKey: nil)
+        let (status, body) = try await send(.GET, "\(collectionURL)?marker=\(HTTPTransport.queryValue(marker.description))", body: Optional<WebhookJobDocument>.none, idempotencyKey: nil)
         let page: WebhookPage = try decode(body, status: status, what: "lookup")
         return page.results.map(\.remoteJob).filter { $0.marker == marker }
     }
 
     public func listJobs(page token: RemotePageToken?) async throws(ConnectorError) -> RemoteJobPage {
-        let url = token.map { "\(collectionURL)?page_token=\(Self.queryValue($0.value))" } ?? collectionURL
+        let url = token.map { "\(collectionURL)?page_token=\(HTTPTransport.queryValue($0.value))" } ?? collectionURL
         let (status, body) = try await send(.GET, url, body: Optional<WebhookJobDocument>.none, idempotencyKey: nil)
         let page: WebhookPage = try decode(body, status: status, what: "listing")
         return RemoteJobPage(jobs: page.results.map(\.remoteJob), next: page.nextPageToken.map(RemotePageToken.init))
@@ -76,33 +74,20 @@ public struct WebhookConnector: Connector {
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            do {
-                request.body = .bytes(ByteBuffer(bytes: try WebhookJobDocument.encoder.encode(body)))
-            } catch {
-                throw .mapping(field: "document", job: "?", reason: "could not be encoded as JSON")
-            }
+            request.body = try HTTPTransport.jsonBody(body, encoder: WebhookJobDocument.encoder)
         }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
-        do {
-            response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.timeInterval * 1_000)))
-            bytes = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            throw Self.classify(error, method: method)
-        }
-        let status = Int(response.status.code)
-        switch status {
+        let answer = try await transport.send(request)
+        switch answer.status {
         case 200..<300:
-            return (status, bytes)
+            return (answer.status, answer.body)
         case 401, 403:
-            throw .auth("the target refused the credentials (\(status))", httpStatus: status)
+            throw .auth("the target refused the credentials (\(answer.status))", httpStatus: answer.status)
         case 408, 500...:
-            throw .transient("the target answered \(status)", httpStatus: status, mayHaveReachedTarget: method != .GET)
+            throw .transient("the target answered \(answer.status)", httpStatus: answer.status, mayHaveReachedTarget: method != .GET)
         case 429:
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
-            throw .rateLimited("the target asked us to slow down (429)", retryAfter: retryAfter)
+            throw .rateLimited("the target asked us to slow down (429)", retryAfter: answer.retryAfter(now: Date()))
         default:
-            throw .rejected("the target refused the request (\(status)): \(Self.reason(in: bytes))", httpStatus: status)
+            throw .rejected("the target refused the request (\(answer.status)): \(Self.reason(in: answer.body))", httpStatus: answer.status)
         }
     }
 
@@ -114,25 +99,6 @@ public struct WebhookConnector: Connector {
         }
     }
 
-    /// Connection failures before the request left are safe to repeat; anything later may have reached the target.
-    static func classify(_ error: any Error, method: HTTPMethod) -> ConnectorError {
-        let sent = method != .GET
-        switch error {
-        case let error as HTTPClientError where error == .connectTimeout:
-            return .transient("could not connect to the target (timeout)")
-        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            return .transient("the target did not answer in time", mayHaveReachedTarget: sent)
-        case let error as HTTPClientError where error == .cancelled:
-            return .transient("the request was cancelled", mayHaveReachedTarget: sent)
-        case is NIOConnectionError, is ChannelError:
-            return .transient("could not connect to the target: \(type(of: error))")
-        case let error as IOError where [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode):
-            return .transient("could not connect to the target: \(String(cString: strerror(error.errnoCode)))")
-        default:
-            return .transient("the connection to the target failed: \(String(describing: error).prefix(200))", mayHaveReachedTarget: sent)
-        }
-    }
-
     /// The target's own reason, from `{"error": "…"}` or `{"message": "…"}`, shortened.
     static func reason(in bytes: ByteBuffer) -> String {
         let data = Data(bytes.readableBytesView)
@@ -141,13 +107,5 @@ public struct WebhookConnector: Connector {
             return String(reason.prefix(300))
         }
         return data.isEmpty ? "no reason given" : "no JSON reason given"
-    }
-
-    static func pathComponent(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id
-    }
-
-    static func queryValue(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }
 }

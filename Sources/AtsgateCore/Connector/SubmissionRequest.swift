@@ -65,12 +65,18 @@ public struct SubmissionRequest: Hashable, Sendable, Codable {
     /// Whether an earlier attempt of this create may have reached the target (timeout, crash):
     /// the connector must look the job up by its marker before creating it again.
     public var outcomeOfEarlierAttemptUnknown: Bool
+    /// The target's ids of the job's company and contacts, as far as atsgate knows them.
+    public var references: RemoteReferences
 
-    public init(operation: SubmissionOperation, snapshot: JobSnapshot, externalID: String? = nil, outcomeOfEarlierAttemptUnknown: Bool = false) {
+    public init(
+        operation: SubmissionOperation, snapshot: JobSnapshot, externalID: String? = nil,
+        outcomeOfEarlierAttemptUnknown: Bool = false, references: RemoteReferences = RemoteReferences()
+    ) {
         self.operation = operation
         self.snapshot = snapshot
         self.externalID = externalID
         self.outcomeOfEarlierAttemptUnknown = outcomeOfEarlierAttemptUnknown
+        self.references = references
     }
 }
 
@@ -83,12 +89,18 @@ public struct SubmissionReceipt: Hashable, Sendable {
     public var httpStatus: Int?
     /// A short, redacted summary of the target's answer for the outbox's `response_data`.
     public var summary: String?
+    /// Companies and people the connector found or created at the target, to remember in `external_refs`.
+    public var learnedReferences: RemoteReferences
 
-    public init(externalID: String, adoptedExisting: Bool = false, httpStatus: Int? = nil, summary: String? = nil) {
+    public init(
+        externalID: String, adoptedExisting: Bool = false, httpStatus: Int? = nil, summary: String? = nil,
+        learnedReferences: RemoteReferences = RemoteReferences()
+    ) {
         self.externalID = externalID
         self.adoptedExisting = adoptedExisting
         self.httpStatus = httpStatus
         self.summary = summary
+        self.learnedReferences = learnedReferences
     }
 }
 

@@ -20,7 +20,7 @@ struct Delivery: Sendable {
         guard let target = catalog[entry.target] else { return }
         let request = SubmissionRequest(
             operation: entry.operation, snapshot: claim.snapshot, externalID: entry.externalID,
-            outcomeOfEarlierAttemptUnknown: claim.outcomeUnknown
+            outcomeOfEarlierAttemptUnknown: claim.outcomeUnknown, references: claim.references
         )
         let started = clock.now()
         let result = await attempt(target: target) { connector throws(ConnectorError) in

@@ -24,12 +24,15 @@ public struct ClaimedSubmission: Hashable, Sendable {
     /// An earlier attempt of this create may have reached the target: look it up by marker first.
     public var outcomeUnknown: Bool
     public var enqueuedAt: Date
+    /// The target's ids of the job's company and contacts, from `external_refs`.
+    public var references: RemoteReferences
 
-    public init(entry: OutboxEntry, snapshot: JobSnapshot, outcomeUnknown: Bool, enqueuedAt: Date) {
+    public init(entry: OutboxEntry, snapshot: JobSnapshot, outcomeUnknown: Bool, enqueuedAt: Date, references: RemoteReferences = RemoteReferences()) {
         self.entry = entry
         self.snapshot = snapshot
         self.outcomeUnknown = outcomeUnknown
         self.enqueuedAt = enqueuedAt
+        self.references = references
     }
 }
 

@@ -48,7 +48,7 @@ extension MappedValue: Encodable {
         init?(intValue: Int) { nil }
     }
 
-    var isEmpty: Bool {
+    public var isEmpty: Bool {
         switch self {
         case .null: true
         case .string(let text): text.isEmpty
@@ -58,7 +58,7 @@ extension MappedValue: Encodable {
     }
 
     /// The value as text, for templates and enum tables.
-    var text: String? {
+    public var text: String? {
         switch self {
         case .null, .array, .object: nil
         case .bool(let value): value ? "true" : "false"
