@@ -1,0 +1,216 @@
+public import AsyncHTTPClient
+public import AtsgateCore
+import AtsgateHTTP
+import Foundation
+
+/// Delivers jobs to a Loxo agency (ATS_APIS.md part A).
+///
+/// A create finds the company by name (or uses the id remembered in `external_refs`) and creates
+/// it when absent, creates the job with the company's id, then finds each hiring contact (decision
+/// makers and hiring managers) by email, creates the ones Loxo does not know, and attaches them.
+/// An update or close is a `PUT` of the mapped job, whose `job_status_id` the mapping derives from
+/// the job's status.
+///
+/// Loxo has no external-id field and no idempotency key, so the job carries our marker in an
+/// agency custom field (the mapping field fed by `marker`). Before a create whose earlier
+/// attempt may have reached Loxo is repeated, the connector searches that field and adopts what
+/// it finds. Anything that fails after the job exists is reported as possibly delivered, so the
+/// next attempt adopts the job instead of making a second one.
+public struct LoxoConnector: RequestPreviewing {
+    public let target: TargetName
+    public let capabilities: ConnectorCapabilities = .ats
+
+    let api: LoxoAPI
+    let requests: LoxoRequests
+    /// Loxo status ids that mean "open", from the mapping's `job_status_id` table.
+    let openStatusIDs: Set<Int>
+
+    /// - Parameter apiKey: the key's value, read from the environment by the caller.
+    public init(
+        target: TargetName, settings: TargetConfiguration.LoxoSettings, apiKey: String?, mapping: TargetMapping,
+        timeout: Duration, client: HTTPClient
+    ) throws(ConnectorError) {
+        let shape = try LoxoMappingShape(mapping)
+        self.target = target
+        self.api = LoxoAPI(settings: settings, apiKey: apiKey, transport: HTTPTransport(client: client, timeout: timeout))
+        self.requests = LoxoRequests(engine: MappingEngine(mapping: mapping), markerField: shape.markerField)
+        self.openStatusIDs = shape.openStatusIDs
+    }
+
+    // MARK: - Delivering
+
+    public func submit(_ request: SubmissionRequest) async throws(ConnectorError) -> SubmissionReceipt {
+        var learned = RemoteReferences()
+        switch request.operation {
+        case .create:
+            if request.outcomeOfEarlierAttemptUnknown, let existing = try await searchJobs(carrying: request.snapshot.marker).first {
+                try await attachContacts(to: existing, request, learned: &learned)
+                return SubmissionReceipt(
+                    externalID: existing.id, adoptedExisting: true, summary: "adopted Loxo job \(existing.id) found by its marker",
+                    learnedReferences: learned
+                )
+            }
+            let companyID = try await companyID(for: request, learned: &learned)
+            let job = try requests.mappedJob(request.snapshot, companyID: companyID)
+            let (status, answer) = try await api.send(requests.createJob(job))
+            guard let created = LoxoJob(answer: answer) else {
+                throw .rejected(Self.nullIDReason(status: status, sent: job), httpStatus: status)
+            }
+            do {
+                try await attachContacts(to: created, request, learned: &learned)
+            } catch {
+                throw Self.afterCreate(error, jobID: created.id)
+            }
+            return SubmissionReceipt(externalID: created.id, httpStatus: status, summary: "created Loxo job \(created.id)", learnedReferences: learned)
+        case .update, .close:
+            guard let id = request.externalID else {
+                throw .mapping(field: "external_id", job: request.snapshot.job.id, reason: "an \(request.operation.rawValue) needs the Loxo job id from the create")
+            }
+            let companyID = try await companyID(for: request, learned: &learned)
+            let (status, answer) = try await api.send(requests.updateJob(id: id, try requests.mappedJob(request.snapshot, companyID: companyID)))
+            let updated = LoxoJob(answer: answer) ?? LoxoJob(id: id, fields: [:])
+            try await attachContacts(to: updated, request, learned: &learned)
+            let verb = request.operation == .close ? "closed" : "updated"
+            return SubmissionReceipt(externalID: id, httpStatus: status, summary: "\(verb) Loxo job \(id)", learnedReferences: learned)
+        }
+    }
+
+    public func findJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [RemoteJob] {
+        try await searchJobs(carrying: marker).map { $0.remoteJob(markerField: requests.markerField, openStatusIDs: openStatusIDs) }
+    }
+
+    public func plannedRequests(for request: SubmissionRequest) throws(ConnectorError) -> [PlannedRequest] {
+        try LoxoPreview(requests: requests).plan(request)
+    }
+
+    /// Jobs whose marker field holds exactly `marker`, oldest first. `query` is a ranked search,
+    /// so every hit is compared.
+    private func searchJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [LoxoJob] {
+        let (status, answer) = try await api.send(requests.jobSearch(carrying: marker))
+        guard let page = LoxoJobPage(answer: answer) else {
+            throw .rejected("Loxo's job search answer (\(status)) has no 'results' list", httpStatus: status)
+        }
+        return page.jobs
+            .filter { $0.fields[requests.markerField]?.text == marker.description }
+            .sorted { ($0.id.count, $0.id) < ($1.id.count, $1.id) }
+    }
+
+    // MARK: - Company and contacts
+
+    /// The remembered id, else a company named exactly like ours, else a new company.
+    private func companyID(for request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) -> String {
+        let company = request.snapshot.company
+        if let known = request.references.companies[company.id] { return known }
+        let id: String
+        if let found = try await findCompany(named: company.name) {
+            id = found
+        } else {
+            let (status, answer) = try await api.send(requests.createCompany(for: request.snapshot))
+            guard let created = (answer["company"] ?? answer)["id"]?.text else {
+                throw .rejected("Loxo created no company '\(company.name)' (answer \(status) without an id)", httpStatus: status)
+            }
+            id = created
+        }
+        learned.companies[company.id] = id
+        return id
+    }
+
+    /// Companies page by scroll cursor (A5): stop when a page is empty or the cursor is null or unchanged.
+    private func findCompany(named name: String) async throws(ConnectorError) -> String? {
+        var scrollID: String?
+        for _ in 0..<Self.maximumSearchPages {
+            let (_, answer) = try await api.send(requests.companySearch(named: name, scrollID: scrollID))
+            let companies = answer["companies"]?.array ?? []
+            if let match = companies.first(where: { Self.sameName($0["name"]?.text, name) }), let id = match["id"]?.text {
+                return id
+            }
+            let next = answer["scroll_id"]?.text
+            guard !companies.isEmpty, let next, next != scrollID else { return nil }
+            scrollID = next
+        }
+        return nil
+    }
+
+    /// Attaches every decision maker and hiring manager the job does not have yet.
+    private func attachContacts(to job: LoxoJob, _ request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) {
+        let people = request.snapshot.hiringContacts
+        guard !people.isEmpty else { return }
+        var attached = job.contactPersonIDs ?? []
+        if job.contactPersonIDs == nil {
+            let (_, answer) = try await api.send(requests.showJob(id: job.id))
+            attached = LoxoJob(answer: answer)?.contactPersonIDs ?? []
+        }
+        for person in people {
+            let remoteID = try await personID(for: person, request, learned: &learned)
+            guard !attached.contains(remoteID) else { continue }
+            _ = try await api.send(requests.attachContact(person, remoteID: remoteID, toJob: job.id, of: request.snapshot))
+            attached.insert(remoteID)
+        }
+    }
+
+    /// The remembered id, else a person with the same email (or, without one, the same name), else a new person.
+    private func personID(for person: Person, _ request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) -> String {
+        if let known = request.references.people[person.id] ?? learned.people[person.id] { return known }
+        let (_, answer) = try await api.send(requests.personSearch(for: person))
+        let match = (answer["people"]?.array ?? []).first { candidate in
+            if let email = person.email {
+                return Self.sameEmail(candidate, email)
+            }
+            return Self.sameName(candidate["name"]?.text, person.fullName)
+        }
+        let id: String
+        if let found = match?["id"]?.text {
+            id = found
+        } else {
+            let (status, created) = try await api.send(requests.createPerson(person, of: request.snapshot))
+            guard let createdID = (created["person"] ?? created)["id"]?.text else {
+                throw .rejected("Loxo created no person for contact \(person.id) (answer \(status) without an id)", httpStatus: status)
+            }
+            id = createdID
+        }
+        learned.people[person.id] = id
+        return id
+    }
+
+    // MARK: - Reasons
+
+    static let maximumSearchPages = 5
+
+    /// Loxo's trap (A4): `200` with `"id": null` and nothing stored, when a required field is missing.
+    static func nullIDReason(status: Int, sent job: [String: MappedValue]) -> String {
+        let likelyRequired = ["title", "raw_company_name", "company_id", "job_type_id"]
+        let empty = likelyRequired.filter { job[$0]?.isEmpty ?? true }
+            .filter { !($0 == "company_id" && !(job["raw_company_name"]?.isEmpty ?? true)) && !($0 == "raw_company_name" && job["company_id"] != nil) }
+        let hint = empty.isEmpty
+            ? "title, company and job type were all sent; check the agency's required job fields"
+            : "likely missing: \(empty.joined(separator: ", "))"
+        return "Loxo answered \(status) with a null job id, so nothing was stored (\(hint))"
+    }
+
+    /// A failure once the job exists at Loxo: the next attempt must adopt it, not create another.
+    static func afterCreate(_ error: ConnectorError, jobID: String) -> ConnectorError {
+        var error = error
+        error.message = "Loxo job \(jobID) was created, but its contacts were not all attached: \(error.message)"
+        error.mayHaveReachedTarget = true
+        return error
+    }
+
+    static func sameName(_ remote: String?, _ local: String) -> Bool {
+        guard let remote else { return false }
+        return remote.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(local.trimmingCharacters(in: .whitespaces)) == .orderedSame
+    }
+
+    /// `email` or any of `emails[].value`.
+    static func sameEmail(_ person: JSONValue, _ email: String) -> Bool {
+        let addresses = [person["email"]?.text] + (person["emails"]?.array ?? []).map { $0["value"]?.text ?? $0.text }
+        return addresses.contains { $0?.caseInsensitiveCompare(email) == .orderedSame }
+    }
+}
+
+extension JobSnapshot {
+    /// Decision makers, then hiring managers, each person once.
+    var hiringContacts: [Person] {
+        var seen = Set<PersonID>()
+        return (decisionMakers + hiringManagers).filter { seen.insert($0.id).inserted }
+    }
+}

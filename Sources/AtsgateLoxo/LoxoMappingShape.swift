@@ -1,0 +1,40 @@
+import AtsgateCore
+
+/// What the Loxo connector needs from its mapping beyond plain fields, checked when the
+/// connector is built so a worker never starts with a mapping that cannot close or find jobs.
+struct LoxoMappingShape: Sendable {
+    /// The job field fed by `marker` (an agency custom field such as `custom_text_1`).
+    var markerField: String
+    /// The Loxo status ids the `job_status_id` table gives open jobs.
+    var openStatusIDs: Set<Int>
+
+    init(_ mapping: TargetMapping) throws(ConnectorError) {
+        let file = "mappings/\(mapping.file)"
+        guard let job = mapping["job"] else {
+            throw .config(setting: file, reason: "has no 'job' entity")
+        }
+        for entity in ["company", "contact"] where mapping[entity] == nil {
+            throw .config(setting: file, reason: "has no '\(entity)' entity (Loxo needs the job's company and hiring contacts)")
+        }
+        let markerField = job.fields.first { field in
+            if case .path(let path) = field.source { return path.root == .marker }
+            return false
+        }
+        guard let markerField else {
+            throw .config(
+                setting: file,
+                reason: "job needs a field fed by 'marker' (an agency custom field such as custom_text_1): Loxo jobs have no external id, and atsgate finds a job it may have created by this field"
+            )
+        }
+        guard let status = job.fields.first(where: { $0.name == "job_status_id" }), let table = status.table,
+              let open = table["open"]?.text.flatMap(Int.init)
+        else {
+            throw .config(
+                setting: file,
+                reason: "job.job_status_id needs a table from job.status to Loxo status ids with at least 'open' (GET /job_statuses), so jobs can be closed and listed"
+            )
+        }
+        self.markerField = markerField.name
+        self.openStatusIDs = [open]
+    }
+}

@@ -1,0 +1,301 @@
+import AsyncHTTPClient
+import AtsgateCore
+import AtsgateLoxo
+import AtsgateTesting
+import Foundation
+import Testing
+
+/// The Loxo connector against the fake Loxo (written from ATS_APIS.md part A), with the
+/// mapping the repository ships.
+@Suite("Loxo connector against the fake Loxo", .timeLimit(.minutes(1)))
+struct LoxoConnectorTests {
+    static let shippedMapping: TargetMapping = {
+        let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        do {
+            return try MappingLoader(configurationDirectory: repository).load("loxo.yaml")
+        } catch {
+            fatalError("mappings/loxo.yaml does not load: \(error)")
+        }
+    }()
+
+    let ada = Person(organisationID: "org-a", id: "per-1", firstName: "Ada", lastName: "Lind", email: "ada@halcyon.example", companyID: "cmp-1")
+    let bo = Person(organisationID: "org-a", id: "per-2", firstName: "Bo", lastName: "Krantz", companyID: "cmp-1")
+    let cy = Person(organisationID: "org-a", id: "per-3", firstName: "Cy", lastName: "Moreau", email: "cy@halcyon.example", companyID: "cmp-1")
+
+    func snapshot(_ id: JobID = "job-1", title: String = "Backend Engineer", status: JobStatus = .open, company: String = "Halcyon Robotics") -> JobSnapshot {
+        var job = Job(organisationID: "org-a", id: id, companyID: "cmp-1", title: title, status: status)
+        job.employmentType = .fullTime
+        job.salary = SalaryRange(minimum: 90_000, maximum: 120_000, currency: "EUR")
+        return JobSnapshot(
+            job: job, version: 1,
+            company: Company(organisationID: "org-a", id: "cmp-1", name: company),
+            decisionMakers: [ada, bo], hiringManagers: [cy, ada]
+        )
+    }
+
+    func connector(_ fake: FakeLoxo, key: String? = nil, slug: String? = nil, mapping: TargetMapping = shippedMapping, timeout: Duration = .seconds(5)) throws -> LoxoConnector {
+        try LoxoConnector(
+            target: "loxo",
+            settings: .init(baseURL: fake.baseURL, agencySlug: slug ?? fake.agencySlug, apiKeyEnvironmentVariable: "LOXO_KEY"),
+            apiKey: key ?? fake.apiKey, mapping: mapping, timeout: timeout, client: .shared
+        )
+    }
+
+    /// The connector error `body` ends with; `nil` when it succeeds (another error fails the test).
+    func failure(_ body: () async throws -> Void) async -> ConnectorError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as ConnectorError {
+            return error
+        } catch {
+            Issue.record("expected a ConnectorError, got \(error)")
+            return nil
+        }
+    }
+
+    @Test("A create makes the company, the job with the marker, and attaches each hiring contact once")
+    func create() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let receipt = try await connector(fake).submit(SubmissionRequest(operation: .create, snapshot: snapshot()))
+
+            let company = try #require(fake.companies.only)
+            #expect(company.fields["name"] == "Halcyon Robotics")
+            let job = try #require(fake.jobs.only)
+            #expect(receipt.externalID == String(job.id))
+            #expect(job.fields["title"] == "Backend Engineer")
+            #expect(job.fields["company_id"] == String(company.id))
+            #expect(job.fields["custom_text_1"] == "atsgate:org-a:job-1")
+            #expect(job.fields["job_status_id"] == "1")
+            // Ada is both decision maker and hiring manager: one person, attached once.
+            #expect(fake.people.map { $0.fields["name"] } == ["Ada Lind", "Bo Krantz", "Cy Moreau"])
+            #expect(job.contacts == fake.people.map(\.id))
+            #expect(receipt.learnedReferences.companies == ["cmp-1": String(company.id)])
+            #expect(receipt.learnedReferences.people == Dictionary(uniqueKeysWithValues: zip(["per-1", "per-2", "per-3"], fake.people.map { String($0.id) })))
+            #expect(!receipt.adoptedExisting)
+        }
+    }
+
+    @Test("Known company and people are reused without a search; an existing company is found by its exact name")
+    func reuse() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let first = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot()))
+            let searchesBefore = fake.requests.filter { $0.method == "GET" }.count
+
+            _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-2"), references: first.learnedReferences))
+            #expect(fake.requests.filter { $0.method == "GET" }.count == searchesBefore)
+            #expect(fake.companies.count == 1)
+            #expect(fake.people.count == 3)
+
+            // Without references the company and people are found, not created again.
+            let third = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-3")))
+            #expect(fake.companies.count == 1)
+            #expect(fake.people.count == 3)
+            #expect(third.learnedReferences == first.learnedReferences)
+            #expect(fake.jobs.count == 3)
+        }
+    }
+
+    @Test("A company whose name only resembles ours is not adopted")
+    func nearNameIsNotAdopted() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(company: "Halcyon Robotics GmbH")))
+            _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-2", company: "Halcyon Robotics")))
+            #expect(fake.companies.map { $0.fields["name"] } == ["Halcyon Robotics GmbH", "Halcyon Robotics"])
+        }
+    }
+
+    @Test("An update changes the job at Loxo and a close sets the closed status from the mapping")
+    func updateAndClose() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let created = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot()))
+            let updated = try await loxo.submit(SubmissionRequest(
+                operation: .update, snapshot: snapshot(title: "Staff Backend Engineer"), externalID: created.externalID, references: created.learnedReferences
+            ))
+            #expect(updated.externalID == created.externalID)
+            #expect(fake.jobs.only?.fields["title"] == "Staff Backend Engineer")
+
+            _ = try await loxo.submit(SubmissionRequest(
+                operation: .close, snapshot: snapshot(status: .filled), externalID: created.externalID, references: created.learnedReferences
+            ))
+            #expect(fake.jobs.only?.fields["job_status_id"] == "3")
+            #expect(fake.jobs.count == 1)
+            #expect(fake.jobs.only?.contacts.count == 3)
+
+            let gone = await failure {
+                _ = try await loxo.submit(SubmissionRequest(operation: .update, snapshot: snapshot(), externalID: "999", references: created.learnedReferences))
+            }
+            #expect(gone?.kind == .rejected)
+            #expect(gone?.httpStatus == 404)
+        }
+    }
+
+    @Test("A 200 with a null id is a rejected failure naming the likely missing field")
+    func nullID() async throws {
+        let withoutCompany = try MappingLoader.parse("""
+        entities:
+          company: { name: { from: company.name } }
+          contact: { name: { from: person.full_name } }
+          job:
+            title: { from: job.title }
+            job_status_id: { from: job.status, map: { open: 1, closed: 2, filled: 3 } }
+            custom_text_1: { from: marker }
+        """, file: "loxo.yaml")
+        try await FakeLoxo.withRunning { fake in
+            // The company exists at Loxo and is known, but this mapping sends neither its id nor its name
+            // once we drop the reference: the fake needs one of them.
+            let loxo = try connector(fake, mapping: withoutCompany)
+            var request = SubmissionRequest(operation: .create, snapshot: snapshot(title: ""))
+            request.snapshot.decisionMakers = []
+            request.snapshot.hiringManagers = []
+            let error = await failure { _ = try await loxo.submit(request) }
+            #expect(error?.kind == .rejected)
+            #expect(error?.message.contains("null job id") == true)
+            #expect(error?.message.contains("title") == true)
+            #expect(fake.jobs.isEmpty)
+        }
+    }
+
+    @Test("Wrong key is auth, wrong slug is config, 429 carries Retry-After, 503 is transient")
+    func errorKinds() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let request = SubmissionRequest(operation: .create, snapshot: snapshot())
+            let badKey = await failure { _ = try await connector(fake, key: "wrong").submit(request) }
+            #expect(badKey?.kind == .auth)
+            #expect(badKey?.message.contains("wrong") == false)
+            #expect(badKey?.message.contains("LOXO_KEY") == true)
+
+            let badSlug = await failure { _ = try await connector(fake, slug: "elsewhere").submit(request) }
+            #expect(badSlug?.kind == .config)
+            #expect(badSlug?.message.contains("elsewhere") == true)
+
+            let noKey = await failure { _ = try await connector(fake, key: "").submit(request) }
+            #expect(noKey?.kind == .config)
+            #expect(noKey?.message.contains("LOXO_KEY") == true)
+
+            fake.script(.status(429, retryAfter: "7"))
+            let limited = await failure { _ = try await connector(fake).submit(request) }
+            #expect(limited?.kind == .rateLimited)
+            #expect(limited?.retryAfter == .seconds(7))
+
+            fake.script(.status(429))
+            let limitedWithoutHint = await failure { _ = try await connector(fake).submit(request) }
+            #expect(limitedWithoutHint?.kind == .rateLimited)
+            #expect(limitedWithoutHint?.retryAfter == nil)
+
+            fake.script(.status(503))
+            let unavailable = await failure { _ = try await connector(fake).submit(request) }
+            #expect(unavailable?.kind == .transient)
+            #expect(fake.jobs.isEmpty)
+        }
+    }
+
+    @Test("A create whose answer never came is found by its marker and adopted: no second job")
+    func unansweredCreateIsAdopted() async throws {
+        try await FakeLoxo.withRunning { fake in
+            // A first job makes the company and people known, so the held request is the job's create.
+            let first = try await connector(fake).submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
+            let impatient = try connector(fake, timeout: .milliseconds(300))
+            let request = SubmissionRequest(operation: .create, snapshot: snapshot(), references: first.learnedReferences)
+            fake.holdAfterCommit(true)
+            let timedOut = await failure { _ = try await impatient.submit(request) }
+            fake.holdAfterCommit(false)
+            fake.releaseHeld()
+            #expect(timedOut?.kind == .transient)
+            #expect(timedOut?.mayHaveReachedTarget == true)
+            #expect(fake.jobs.count == 2)
+            let held = try #require(fake.jobs.last)
+            #expect(held.contacts.isEmpty)
+
+            var retry = request
+            retry.outcomeOfEarlierAttemptUnknown = true
+            let adopted = try await connector(fake).submit(retry)
+            #expect(adopted.adoptedExisting)
+            #expect(adopted.externalID == String(held.id))
+            #expect(fake.jobs.count == 2)
+            #expect(fake.jobs.last?.contacts.count == 3)
+        }
+    }
+
+    @Test("Lookup by marker compares exactly: job-1 does not find job-10")
+    func markerLookupIsExact() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let ten = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-10")))
+            #expect(try await loxo.findJobs(carrying: JobMarker(organisationID: "org-a", jobID: "job-1")).isEmpty)
+            let found = try await loxo.findJobs(carrying: JobMarker(organisationID: "org-a", jobID: "job-10"))
+            #expect(found.map(\.remoteID) == [ten.externalID])
+            #expect(found.first?.isOpen == true)
+        }
+    }
+
+    @Test("Listing walks every status page by page and marks closed jobs")
+    func listing() async throws {
+        try await FakeLoxo.withRunning { fake in
+            fake.seedJobs(230, status: 1)
+            fake.seedJobs(40, status: 2)
+            fake.seedJobs(5, status: 3)
+            var open = 0
+            var total = 0
+            for try await job in try connector(fake).allJobs() {
+                total += 1
+                if job.isOpen { open += 1 }
+            }
+            #expect(total == 275)
+            #expect(open == 230)
+            #expect(!fake.requests.contains { $0.query?.contains("per_page=") == true && $0.path.hasSuffix("/job_statuses") })
+        }
+    }
+
+    @Test("A status with more than 10,000 jobs fails the listing instead of returning part of it")
+    func listingWall() async throws {
+        try await FakeLoxo.withRunning { fake in
+            fake.seedJobs(10_001, status: 1)
+            var listed = 0
+            let error = await failure {
+                for try await _ in try connector(fake).allJobs() { listed += 1 }
+            }
+            #expect(error?.kind == .rejected)
+            #expect(error?.message.contains("10000") == true)
+            #expect(listed == 0)
+        }
+    }
+
+    @Test("A mapping without a marker field or a status table is refused when the connector is built")
+    func mappingShape() throws {
+        let noMarker = try MappingLoader.parse("""
+        entities:
+          company: { name: { from: company.name } }
+          contact: { name: { from: person.full_name } }
+          job:
+            title: { from: job.title }
+            job_status_id: { from: job.status, map: { open: 1, closed: 2, filled: 3 } }
+        """, file: "loxo.yaml")
+        let noStatus = try MappingLoader.parse("""
+        entities:
+          company: { name: { from: company.name } }
+          contact: { name: { from: person.full_name } }
+          job:
+            title: { from: job.title }
+            custom_text_1: { from: marker }
+        """, file: "loxo.yaml")
+        for (mapping, expected) in [(noMarker, "marker"), (noStatus, "job_status_id")] {
+            #expect {
+                _ = try LoxoConnector(
+                    target: "loxo", settings: .init(agencySlug: "acme", apiKeyEnvironmentVariable: "K"), apiKey: "k",
+                    mapping: mapping, timeout: .seconds(1), client: .shared
+                )
+            } throws: { error in
+                (error as? ConnectorError)?.kind == .config && (error as? ConnectorError)?.message.contains(expected) == true
+            }
+        }
+    }
+}
+
+extension Array {
+    /// The element of a one-element array.
+    var only: Element? { count == 1 ? first : nil }
+}
