@@ -9,12 +9,11 @@ struct LoxoMappingShape: Sendable {
     var openStatusIDs: Set<Int>
 
     init(_ mapping: TargetMapping) throws(ConnectorError) {
-        let file = "mappings/\(mapping.file)"
         guard let job = mapping["job"] else {
-            throw .config(setting: file, reason: "has no 'job' entity")
+            throw .config(setting: "job", reason: "the mapping has no 'job' entity")
         }
         for entity in ["company", "contact"] where mapping[entity] == nil {
-            throw .config(setting: file, reason: "has no '\(entity)' entity (Loxo needs the job's company and hiring contacts)")
+            throw .config(setting: entity, reason: "the mapping has no '\(entity)' entity (Loxo needs the job's company and hiring contacts)")
         }
         let markerField = job.fields.first { field in
             if case .path(let path) = field.source { return path.root == .marker }
@@ -22,16 +21,16 @@ struct LoxoMappingShape: Sendable {
         }
         guard let markerField else {
             throw .config(
-                setting: file,
-                reason: "job needs a field fed by 'marker' (an agency custom field such as custom_text_1): Loxo jobs have no external id, and atsgate finds a job it may have created by this field"
+                setting: "job",
+                reason: "needs a field fed by 'marker' (an agency custom field such as custom_text_1): Loxo jobs have no external id, and atsgate finds a job it may have created by this field"
             )
         }
         guard let status = job.fields.first(where: { $0.name == "job_status_id" }), let table = status.table,
               let open = table["open"]?.text.flatMap(Int.init)
         else {
             throw .config(
-                setting: file,
-                reason: "job.job_status_id needs a table from job.status to Loxo status ids with at least 'open' (GET /job_statuses), so jobs can be closed and listed"
+                setting: "job.job_status_id",
+                reason: "needs a table from job.status to Loxo status ids with at least 'open' (GET /job_statuses), so jobs can be closed and listed"
             )
         }
         self.markerField = markerField.name

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import AtsgateCore
+import AtsgateLoxo
 import AtsgateWebhook
 import Foundation
 
@@ -7,6 +8,8 @@ import Foundation
 struct ConnectorFactory {
     var environment: [String: String]
     var client: HTTPClient
+    /// Where `mappings/` lives.
+    var configurationDirectory: URL
 
     /// An HTTP client whose pool allows every target its configured `concurrency`
     /// (AsyncHTTPClient's default of 8 connections per host would cap it silently).
@@ -17,18 +20,40 @@ struct ConnectorFactory {
     }
 
     /// One connector per enabled target this build can talk to; the others are left out (their rows wait).
-    func connectors(for catalog: TargetCatalog) -> [TargetName: any Connector] {
+    /// A target whose mapping is missing or unusable stops the whole set, naming every such target:
+    /// a worker should not start half-configured.
+    func connectors(for catalog: TargetCatalog) throws(ConfigurationErrors) -> [TargetName: any Connector] {
         var connectors: [TargetName: any Connector] = [:]
-        for target in catalog.targets.values where target.isEnabled {
-            switch target.settings {
-            case .webhook(let settings):
-                let token = settings.tokenEnvironmentVariable.flatMap { environment[$0] }
-                connectors[target.name] = WebhookConnector(target: target.name, settings: settings, token: token, timeout: target.timeout, client: client)
-            case .loxo, .bullhorn, .email:
-                continue
+        var problems: [ConfigurationError] = []
+        for target in catalog.targets.values.sorted(by: { $0.name < $1.name }) where target.isEnabled {
+            do throws(ConfigurationError) {
+                if let connector = try connector(for: target) { connectors[target.name] = connector }
+            } catch {
+                problems.append(error)
             }
         }
+        guard problems.isEmpty else { throw ConfigurationErrors(problems) }
         return connectors
+    }
+
+    func connector(for target: TargetConfiguration) throws(ConfigurationError) -> (any Connector)? {
+        switch target.settings {
+        case .webhook(let settings):
+            let token = settings.tokenEnvironmentVariable.flatMap { environment[$0] }
+            return WebhookConnector(target: target.name, settings: settings, token: token, timeout: target.timeout, client: client)
+        case .loxo(let settings):
+            let mapping = try MappingLoader(configurationDirectory: configurationDirectory).load(target.mapping)
+            do throws(ConnectorError) {
+                return try LoxoConnector(
+                    target: target.name, settings: settings, apiKey: environment[settings.apiKeyEnvironmentVariable],
+                    mapping: mapping, timeout: target.timeout, client: client
+                )
+            } catch {
+                throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")
+            }
+        case .bullhorn, .email:
+            return nil
+        }
     }
 
     /// Every secret value the configuration points at, so the dispatcher can keep them out of what it stores.

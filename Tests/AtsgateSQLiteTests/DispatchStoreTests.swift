@@ -170,4 +170,29 @@ struct DispatchStoreTests {
         #expect(cancelled.map(\.status) == [.pending])
         #expect(try await temporary.store.outboxEntry(id: pendingID)?.status == .cancelled)
     }
+
+    @Test("Companies and people a connector learned are stored with the sent row and handed to the next claim")
+    func learnedReferences() async throws {
+        let temporary = try await prepared()
+        let first = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        #expect(first.references.isEmpty)
+        let learned = RemoteReferences(companies: ["cmp-1": "C-7"], people: ["per-1": "P-1", "per-3": "P-3"])
+        _ = try await temporary.store.settle([
+            record(for: first, owner: "w1", .delivered(SubmissionReceipt(externalID: "J-1", learnedReferences: learned)), at: Fixtures.now),
+        ])
+
+        let second = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        #expect(second.entry.jobID == "job-2")
+        #expect(second.references == learned)
+        // A remote id another local company already holds is not linked twice; the new person is.
+        _ = try await temporary.store.settle([
+            record(for: second, owner: "w1", .delivered(SubmissionReceipt(
+                externalID: "J-2", learnedReferences: RemoteReferences(companies: ["cmp-9": "C-7"], people: ["per-2": "P-2"])
+            )), at: Fixtures.now),
+        ])
+        let references = try #require(try await temporary.snapshot().tables["external_refs"])
+        #expect(references.count == 6) // two jobs, one company, three people
+        #expect(references.filter { $0.contains("remote_id:\"C-7\"") }.count == 1)
+        #expect(references.contains { $0.contains("local_id:\"per-2\"") && $0.contains("remote_id:\"P-2\"") })
+    }
 }

@@ -1,11 +1,16 @@
 import ArgumentParser
+import AsyncHTTPClient
 import AtsgateCore
 import Foundation
 
 extension Atsgate.Mappings {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate every mappings/*.yaml, and that each enabled ATS target's mapping exists (exit 2 naming file, line and field)."
+            abstract: "Validate every mappings/*.yaml, and that each enabled ATS target's mapping exists (exit 2 naming file, line and field).",
+            discussion: """
+            A target's connector also checks what it needs beyond plain fields (Loxo: the job field fed by \
+            `marker`, and a `job_status_id` table). Nothing is sent anywhere.
+            """
         )
 
         @OptionGroup var global: GlobalOptions
@@ -16,11 +21,18 @@ extension Atsgate.Mappings {
             let mappings = try loader.loadAll()
             var errors: [ConfigurationError] = []
             for target in catalog.targets.values.sorted(by: { $0.name < $1.name }) where target.isEnabled && Self.usesMapping(target.kind) {
-                if !mappings.contains(where: { $0.file == "mappings/\(target.mapping)" }) {
+                guard mappings.contains(where: { $0.file == "mappings/\(target.mapping)" }) else {
                     errors.append(ConfigurationError(
                         file: "connectors/\(target.name).yaml", field: "mapping",
                         reason: "names mappings/\(target.mapping), which does not exist"
                     ))
+                    continue
+                }
+                let factory = ConnectorFactory(environment: [:], client: .shared, configurationDirectory: global.configurationDirectory)
+                do throws(ConfigurationError) {
+                    _ = try factory.connector(for: target)
+                } catch {
+                    errors.append(error)
                 }
             }
             guard errors.isEmpty else { throw ConfigurationErrors(errors) }

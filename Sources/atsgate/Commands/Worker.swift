@@ -49,12 +49,19 @@ extension Atsgate {
             let catalog = try global.loadTargets()
             let store = try global.openStore()
             let client = ConnectorFactory.makeClient(for: catalog)
-            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client)
+            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory)
+            let connectors: [TargetName: any Connector]
+            do {
+                connectors = try factory.connectors(for: catalog)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
             let doorbell = FIFODoorbell(databasePath: try global.sqlitePath())
             let dispatcher = OutboxDispatcher(
                 store: store,
                 catalog: catalog,
-                connectors: factory.connectors(for: catalog),
+                connectors: connectors,
                 configuration: .init(
                     workerID: workerID ?? OutboxDispatcher.Configuration.defaultWorkerID(),
                     pollInterval: DurationText.parse(pollInterval) ?? .seconds(1),
