@@ -105,6 +105,8 @@ let package = Package(
                 "AtsgateSQLite",
                 "AtsgateWebhook",
                 "AtsgateLoxo",
+                // The sandbox runs the fakes in process.
+                "AtsgateTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

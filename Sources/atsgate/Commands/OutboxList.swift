@@ -56,16 +56,7 @@ extension Atsgate.Outbox {
                 print("no outbox rows match")
                 return
             }
-            var table = TextTable(["ID", "ORGANISATION", "JOB", "TARGET", "OPERATION", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "EXTERNAL ID", "LAST ERROR"])
-            for entry in entries {
-                table.append([
-                    "\(entry.id)", entry.organisationID.rawValue, entry.jobID.rawValue, entry.target.rawValue,
-                    entry.operation.rawValue, entry.status.rawValue, "\(entry.attempts)",
-                    entry.nextAttemptAt?.isoText ?? "-", entry.externalID ?? "-",
-                    entry.lastErrorKind.map { "\($0.rawValue): \(entry.lastErrorMessage ?? "")" } ?? "-",
-                ])
-            }
-            print(table.render())
+            print(OutboxTable.render(entries))
             // A paused or open target explains rows that are due but not moving.
             for target in Set(entries.map(\.target)).sorted() {
                 let state = health[target] ?? TargetHealth()

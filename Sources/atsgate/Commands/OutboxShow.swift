@@ -41,16 +41,7 @@ extension Atsgate.Outbox {
                 print("no attempts yet")
                 return
             }
-            var table = TextTable(["#", "OPERATION", "STARTED", "DURATION", "OUTCOME", "HTTP", "ERROR", "REQUEST", "MESSAGE"])
-            for attempt in attempts {
-                table.append([
-                    "\(attempt.attemptNumber)", attempt.operation?.rawValue ?? "-", attempt.startedAt.isoText,
-                    attempt.durationMilliseconds.map { "\($0) ms" } ?? "-", attempt.outcome ?? "-",
-                    attempt.httpStatus.map(String.init) ?? "-", attempt.errorKind?.rawValue ?? "-",
-                    attempt.requestHash ?? "-", attempt.message ?? "",
-                ])
-            }
-            print(table.render())
+            print(OutboxTable.render(attempts))
         }
     }
 }

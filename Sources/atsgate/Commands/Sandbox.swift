@@ -1,0 +1,85 @@
+import ArgumentParser
+import AsyncHTTPClient
+import AtsgateCore
+import AtsgateSQLite
+import AtsgateTesting
+import Foundation
+import Logging
+
+extension Atsgate {
+    struct Sandbox: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the gateway end to end against a fake Loxo on loopback, with planted failures, and show what happened.",
+            discussion: """
+            Starts the fake Loxo (ATS_APIS.md part A) on 127.0.0.1, writes a throwaway configuration pointing \
+            at it, imports the example CRM, qualifies jobs, and delivers them with the real worker: first one \
+            job cleanly, then the rest while the fake drops a connection after committing, answers 503 and 429, \
+            and refuses one request. A failed row is replayed as an operator would. At the end it prints the \
+            outbox, the attempts of every row that needed more than one, and what the fake holds — and exits 1 \
+            if any qualified job is not at Loxo exactly once.
+            """
+        )
+
+        @Option(help: ArgumentHelp("Where to write the throwaway configuration and database (default: a new temporary folder).", valueName: "dir"))
+        var directory: String?
+
+        @Option(help: ArgumentHelp("The CRM export to import.", valueName: "file"))
+        var data: String = "examples/crm.json"
+
+        @Option(help: "The organisation whose jobs are qualified.")
+        var organisation: String = "org-northwind"
+
+        @Option(help: "How many open jobs to qualify.")
+        var jobs: Int = 6
+
+        @Option(help: ArgumentHelp("The folder holding mappings/ (env ATSGATE_CONFIG; default: the current folder).", valueName: "dir"))
+        var config: String?
+
+        func validate() throws {
+            guard (2...50).contains(jobs) else { throw ValidationError("--jobs must be between 2 and 50") }
+        }
+
+        func run() async throws {
+            let configuration = URL(fileURLWithPath: config ?? ProcessInfo.processInfo.environment["ATSGATE_CONFIG"] ?? ".", isDirectory: true)
+            let workspace = try SandboxWorkspace.create(at: directory, copyingMappingsFrom: configuration)
+            let records = try ImportFileReader().records(fromFileAt: data)
+            let dataset = try DatasetParser().parse(records)
+            let chosen = try SandboxJobChoice(dataset: dataset, organisation: OrganisationID(organisation), count: jobs)
+            let apiKey = "sandbox-\(UUID().uuidString)"
+
+            let outcome = try await FakeLoxo.withRunning(agencySlug: "sandbox-agency", apiKey: apiKey) { fake in
+                try workspace.writeLoxoTarget(baseURL: fake.baseURL, agencySlug: fake.agencySlug)
+                let run = try SandboxRun(
+                    workspace: workspace, fake: fake, environment: [SandboxWorkspace.loxoKeyVariable: apiKey]
+                )
+                return try await run.play(dataset: dataset, chosen: chosen)
+            }
+            guard outcome.everyJobOnce else { throw ExitCode(CommandFailure.Code.problemsFound) }
+        }
+    }
+}
+
+/// Which jobs the sandbox qualifies: open, undecided jobs of one organisation, the first two of
+/// the same company (so the second one's create is the first request of its delivery).
+struct SandboxJobChoice {
+    var organisationID: OrganisationID
+    var first: JobID
+    var rest: [JobID]
+
+    init(dataset: CRMDataset, organisation: OrganisationID, count: Int) throws {
+        let open: [Job] = dataset.jobs.map(\.value)
+            .filter { (job: Job) in job.organisationID == organisation && job.status == .open && job.qualificationStatus == .new }
+            .sorted { (left: Job, right: Job) in left.id < right.id }
+        let byCompany: [CompanyID: [Job]] = Dictionary(grouping: open) { (job: Job) in job.companyID }
+        let pairs: [[Job]] = byCompany.values.filter { $0.count >= 2 }
+        guard let pair = pairs.min(by: { $0[0].id < $1[0].id }) else {
+            throw ValidationError("organisation '\(organisation)' has no company with two open, undecided jobs to play with")
+        }
+        organisationID = organisation
+        first = pair[0].id
+        let others: [JobID] = open.map(\.id).filter { $0 != pair[0].id && $0 != pair[1].id }
+        rest = [pair[1].id] + others.prefix(count - 2)
+    }
+
+    var all: [JobID] { [first] + rest }
+}

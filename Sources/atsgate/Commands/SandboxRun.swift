@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import AtsgateCore
+import AtsgateSQLite
+import AtsgateTesting
+import Foundation
+import Logging
+
+/// One sandbox session against a running fake: every step goes through the same store,
+/// planner, connectors and dispatcher as production, only in one process.
+struct SandboxRun {
+    struct Outcome {
+        var everyJobOnce: Bool
+    }
+
+    let workspace: SandboxWorkspace
+    let fake: FakeLoxo
+    let store: SQLiteStore
+    let catalog: TargetCatalog
+    let connectors: [TargetName: any Connector]
+    let logger: Logger
+
+    init(workspace: SandboxWorkspace, fake: FakeLoxo, environment: [String: String]) throws {
+        self.workspace = workspace
+        self.fake = fake
+        store = try SQLiteStore.open(path: workspace.databasePath)
+        catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
+        connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory).connectors(for: catalog)
+        var logger = Logger(label: "atsgate.sandbox") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = ProcessInfo.processInfo.environment["ATSGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        self.logger = logger
+    }
+
+    func play(dataset: CRMDataset, chosen: SandboxJobChoice) async throws -> Outcome {
+        print("""
+        atsgate sandbox
+          fake Loxo:  \(fake.baseURL)/api/\(fake.agencySlug) (in this process, loopback only)
+          workspace:  \(workspace.directory.path)
+          inspect it afterwards with: atsgate outbox list --config \(workspace.directory.path) --database \(workspace.databasePath)
+        """)
+
+        step("import the example CRM")
+        let summary = try await store.importDataset(dataset, planner: planner, actor: "sandbox")
+        print("\(summary.companies.inserted) companies, \(summary.people.inserted) people, \(summary.jobs.inserted) jobs imported")
+
+        step("qualify \(chosen.first) and deliver it: a clean run creates its company, the job and its hiring contacts")
+        try await decide(.qualify, [chosen.first], in: chosen.organisationID)
+        try await deliver()
+        print(OutboxTable.render(try await rows()))
+
+        step("plant failures at the fake Loxo, then qualify \(chosen.rest.count) more jobs and deliver them")
+        print("""
+        the next write is committed and its connection dropped (no answer); then one 503, one 429 with \
+        Retry-After: 1, and one 422
+        """)
+        fake.script(.commitThenDropConnection, .status(503), .status(429, retryAfter: "1"), .status(422))
+        try await decide(.qualify, chosen.rest, in: chosen.organisationID)
+        try await deliver()
+        print(OutboxTable.render(try await rows()))
+
+        let failed = try await rows().filter { $0.status == .failed }
+        if !failed.isEmpty {
+            step("an operator replays the failed row(s): atsgate outbox replay --failed --target loxo")
+            let replayed = try await store.replay(.failed(target: "loxo", errorKind: nil, failedSince: nil), dryRun: false, actor: "sandbox-operator", now: Date())
+            print("replayed \(replayed.map { "#\($0.id) (\($0.jobID))" }.joined(separator: ", "))")
+            try await deliver()
+        }
+
+        step("close \(chosen.first) in the CRM: the close reaches Loxo through the same outbox row")
+        try await decide(.close, [chosen.first], in: chosen.organisationID)
+        try await deliver()
+
+        step("the outbox at the end, and the attempts of every row that needed more than one")
+        let final = try await rows()
+        print(OutboxTable.render(final))
+        for entry in final {
+            let history = try await store.attemptHistory(entryID: entry.id)
+            guard history.count > 1 || entry.status != .sent else { continue }
+            print("\nattempts of #\(entry.id) (\(entry.jobID)):")
+            print(OutboxTable.render(history))
+        }
+
+        step("what the fake Loxo holds")
+        print(SandboxReport.loxoContents(fake))
+
+        let check = SandboxReport.check(fake: fake, organisationID: chosen.organisationID, jobs: chosen.all, closed: chosen.first)
+        step("check")
+        print(check.text)
+        return Outcome(everyJobOnce: check.passed)
+    }
+
+    private var planner: QualificationPlanner { QualificationPlanner(catalog: catalog, now: Date()) }
+
+    private func decide(_ decision: QualificationDecision, _ jobs: [JobID], in organisationID: OrganisationID) async throws {
+        for job in jobs {
+            _ = try await store.apply(
+                QualificationCommand(organisationID: organisationID, jobID: job, decision: decision, actor: "sandbox@recruiter.example"),
+                planner: planner
+            )
+        }
+        print("\(decision == .close ? "closed" : "qualified") \(jobs.map(\.rawValue).joined(separator: ", "))")
+    }
+
+    private func rows() async throws -> [OutboxEntry] {
+        try await store.outboxEntries(matching: OutboxFilter(target: "loxo"))
+    }
+
+    /// Runs the worker until nothing is due, waiting out retries due within the next half minute,
+    /// the way `atsgate worker` would keep going.
+    private func deliver() async throws {
+        let giveUp = Date().addingTimeInterval(60)
+        while Date() < giveUp {
+            let dispatcher = OutboxDispatcher(
+                store: store, catalog: catalog, connectors: connectors,
+                configuration: .init(workerID: "sandbox-worker", pollInterval: .milliseconds(200), untilIdle: true, shutdownGrace: .seconds(5)),
+                redactor: SecretRedactor(secrets: []), jitter: JitterSource(seed: 7), logger: logger
+            )
+            try await dispatcher.run()
+            guard let due = try await store.nextDueDate(targets: catalog.enabledTargets, includeNotifications: false),
+                  due.timeIntervalSinceNow < 30
+            else { return }
+            try await Task.sleep(for: .milliseconds(max(50, Int(due.timeIntervalSinceNow * 1_000) + 50)))
+        }
+    }
+
+    private func step(_ title: String) {
+        print("\n\u{1B}[1m== \(title)\u{1B}[0m")
+    }
+}

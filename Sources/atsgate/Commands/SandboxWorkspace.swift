@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+
+/// The sandbox's throwaway folder: `connectors/` pointing at the fakes, a copy of `mappings/`,
+/// and the SQLite database. Everything a real deployment has, nothing it shares.
+struct SandboxWorkspace {
+    static let loxoKeyVariable = "ATSGATE_SANDBOX_LOXO_KEY"
+
+    let directory: URL
+
+    var databasePath: String { directory.appendingPathComponent("sandbox.sqlite").path }
+
+    /// Creates `directory` (or a fresh temporary folder) and copies `mappings/` from `configuration`.
+    static func create(at directory: String?, copyingMappingsFrom configuration: URL) throws -> SandboxWorkspace {
+        let files = FileManager.default
+        let root = directory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? files.temporaryDirectory.appendingPathComponent("atsgate-sandbox-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        if files.fileExists(atPath: root.appendingPathComponent("sandbox.sqlite").path) {
+            throw ValidationError("\(root.path) already holds a sandbox; pass an empty or new --directory")
+        }
+        let mappings = configuration.appendingPathComponent("mappings")
+        guard files.fileExists(atPath: mappings.appendingPathComponent("loxo.yaml").path) else {
+            throw ValidationError("\(mappings.path)/loxo.yaml not found; run from the repository or pass --config")
+        }
+        try files.createDirectory(at: root.appendingPathComponent("connectors"), withIntermediateDirectories: true)
+        try? files.removeItem(at: root.appendingPathComponent("mappings"))
+        try files.copyItem(at: mappings, to: root.appendingPathComponent("mappings"))
+        return SandboxWorkspace(directory: root)
+    }
+
+    /// `connectors/loxo.yaml` for the fake: quick retries so planted failures resolve within the run,
+    /// and one delivery at a time so the story reads in order.
+    func writeLoxoTarget(baseURL: String, agencySlug: String) throws {
+        let yaml = """
+        # Written by `atsgate sandbox`: the fake Loxo on loopback.
+        kind: loxo
+        base_url: \(baseURL)
+        agency_slug: \(agencySlug)
+        api_key_env: \(Self.loxoKeyVariable)
+        retry:
+          max_attempts: 6
+          base_delay: 1s
+          max_delay: 4s
+          max_age: 10m
+        rate_limit:
+          requests_per_second: 50
+          burst: 50
+        concurrency: 1
+        timeout: 5s
+        circuit_breaker:
+          failure_threshold: 5
+          cool_down: 2s
+
+        """
+        try yaml.write(to: directory.appendingPathComponent("connectors/loxo.yaml"), atomically: true, encoding: .utf8)
+    }
+}
