@@ -4,11 +4,11 @@ import Synchronization
 
 /// Runs a Hummingbird router on 127.0.0.1 with a port the kernel picks, for as long as `body` runs.
 enum LoopbackServer {
-    static func withRunning<Result: Sendable>(
-        _ router: Router<BasicRequestContext>,
+    static func withRunning<Context: RequestContext, Result: Sendable>(
+        _ router: Router<Context>,
         label: String,
         _ body: @Sendable (_ port: Int) async throws -> Result
-    ) async throws -> Result {
+    ) async throws -> Result where Context.Source == ApplicationRequestContextSource {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: label)
         logger.logLevel = .critical
