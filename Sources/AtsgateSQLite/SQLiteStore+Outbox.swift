@@ -36,6 +36,11 @@ extension SQLiteStore: OutboxReader {
         try await read { db in try Self.fetchSnapshot(organisationID, jobID, db: db) }
     }
 
+    /// The target's ids of a company and its people, as the next delivery would receive them.
+    public func remoteReferences(organisationID: OrganisationID, companyID: CompanyID, target: TargetName) async throws -> RemoteReferences {
+        try await read { db in try Self.fetchReferences(of: companyID, at: target, organisationID: organisationID, db: db) }
+    }
+
     /// A stored job, or `nil` if the organisation has no such job.
     public func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob? {
         try await read { db in try Self.fetchJob(organisationID, jobID, db: db) }

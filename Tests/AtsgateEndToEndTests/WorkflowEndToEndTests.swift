@@ -174,4 +174,26 @@ struct MappingsEndToEndTests {
         #expect((payload?["contact"] as? [Any])?.isEmpty == false)
         #expect(try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "email", "--organisation", "org-northwind"]).exitCode == 2)
     }
+
+    @Test("mappings preview lists the exact Loxo requests of a create, and a close as a PUT of the mapped job")
+    func loxoPreview() throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+        let create = try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "loxo", "--organisation", "org-northwind", "--json"])
+        #expect(create.exitCode == 0, "\(create.stderr)")
+        let requests = try #require(try JSONSerialization.jsonObject(with: Data(create.stdout.utf8)) as? [[String: Any]])
+        #expect(requests.prefix(3).map { "\($0["method"] ?? "") \(($0["path"] as? String)?.split(separator: "?").first ?? "")" }
+            == ["GET /companies", "POST /companies", "POST /jobs"])
+        #expect(requests[1]["condition"] as? String == "only if no company is named exactly 'Halcyon Robotics'")
+        let job = (requests[2]["body"] as? [String: Any])?["job"] as? [String: Any]
+        #expect(job?["custom_text_1"] as? String == "atsgate:org-northwind:job-001")
+        #expect(job?["company_id"] as? String == "<id of company 'Halcyon Robotics'>")
+        #expect(requests.contains { ($0["path"] as? String)?.removingPercentEncoding == "/jobs/<id of the new job>/contacts" })
+
+        let close = try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "loxo", "--organisation", "org-northwind", "--operation", "close"])
+        #expect(close.exitCode == 0, "\(close.stderr)")
+        #expect(close.stdout.contains("PUT /jobs/%3CLoxo%20job%20id%3E\n   (decoded: /jobs/<Loxo job id>)"))
+        #expect(close.stdout.contains("Authorization: Bearer $ATSGATE_LOXO_API_KEY"))
+    }
 }
