@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AtsgateLoxoTests",
-            dependencies: ["AtsgateCore", "AtsgateLoxo", "AtsgateTesting"],
+            dependencies: ["AtsgateCore", "AtsgateLoxo", "AtsgateSQLite", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
         // The fakes themselves are checked against ATS_APIS.md, so connector tests can trust them.

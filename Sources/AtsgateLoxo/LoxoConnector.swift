@@ -24,6 +24,7 @@ public struct LoxoConnector: RequestPreviewing {
     let requests: LoxoRequests
     /// Loxo status ids that mean "open", from the mapping's `job_status_id` table.
     let openStatusIDs: Set<Int>
+    private let directory = LoxoEntityDirectory()
 
     /// - Parameter apiKey: the key's value, read from the environment by the caller.
     public init(
@@ -101,15 +102,13 @@ public struct LoxoConnector: RequestPreviewing {
     private func companyID(for request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) -> String {
         let company = request.snapshot.company
         if let known = request.references.companies[company.id] { return known }
-        let id: String
-        if let found = try await findCompany(named: company.name) {
-            id = found
-        } else {
+        let id = try await directory.id(for: "company:\(Self.normalized(company.name))") { () throws(ConnectorError) in
+            if let found = try await findCompany(named: company.name) { return found }
             let (status, answer) = try await api.send(requests.createCompany(for: request.snapshot))
             guard let created = (answer["company"] ?? answer)["id"]?.text else {
                 throw .rejected("Loxo created no company '\(company.name)' (answer \(status) without an id)", httpStatus: status)
             }
-            id = created
+            return created
         }
         learned.companies[company.id] = id
         return id
@@ -151,22 +150,21 @@ public struct LoxoConnector: RequestPreviewing {
     /// The remembered id, else a person with the same email (or, without one, the same name), else a new person.
     private func personID(for person: Person, _ request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) -> String {
         if let known = request.references.people[person.id] ?? learned.people[person.id] { return known }
-        let (_, answer) = try await api.send(requests.personSearch(for: person))
-        let match = (answer["people"]?.array ?? []).first { candidate in
-            if let email = person.email {
-                return Self.sameEmail(candidate, email)
+        let key = person.email.map { "email:\(Self.normalized($0))" } ?? "name:\(Self.normalized(person.fullName))"
+        let id = try await directory.id(for: key) { () throws(ConnectorError) in
+            let (_, answer) = try await api.send(requests.personSearch(for: person))
+            let match = (answer["people"]?.array ?? []).first { candidate in
+                if let email = person.email {
+                    return Self.sameEmail(candidate, email)
+                }
+                return Self.sameName(candidate["name"]?.text, person.fullName)
             }
-            return Self.sameName(candidate["name"]?.text, person.fullName)
-        }
-        let id: String
-        if let found = match?["id"]?.text {
-            id = found
-        } else {
+            if let found = match?["id"]?.text { return found }
             let (status, created) = try await api.send(requests.createPerson(person, of: request.snapshot))
             guard let createdID = (created["person"] ?? created)["id"]?.text else {
                 throw .rejected("Loxo created no person for contact \(person.id) (answer \(status) without an id)", httpStatus: status)
             }
-            id = createdID
+            return createdID
         }
         learned.people[person.id] = id
         return id
@@ -196,8 +194,11 @@ public struct LoxoConnector: RequestPreviewing {
     }
 
     static func sameName(_ remote: String?, _ local: String) -> Bool {
-        guard let remote else { return false }
-        return remote.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(local.trimmingCharacters(in: .whitespaces)) == .orderedSame
+        remote.map(normalized) == normalized(local)
+    }
+
+    static func normalized(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// `email` or any of `emails[].value`.

@@ -88,8 +88,9 @@ struct LoxoConnectorTests {
             #expect(fake.companies.count == 1)
             #expect(fake.people.count == 3)
 
-            // Without references the company and people are found, not created again.
-            let third = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-3")))
+            // Without references (and in another process, so nothing is remembered) the company and
+            // people are found by searching, not created again.
+            let third = try await connector(fake).submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-3")))
             #expect(fake.companies.count == 1)
             #expect(fake.people.count == 3)
             #expect(third.learnedReferences == first.learnedReferences)
@@ -217,6 +218,67 @@ struct LoxoConnectorTests {
             #expect(adopted.externalID == String(held.id))
             #expect(fake.jobs.count == 2)
             #expect(fake.jobs.last?.contacts.count == 3)
+        }
+    }
+
+    @Test("Loxo commits the job and drops the connection: the retry adopts it and no second job is created")
+    func commitThenDrop() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
+            fake.script(.commitThenDropConnection)
+            let request = SubmissionRequest(operation: .create, snapshot: snapshot(), references: known.learnedReferences)
+            let dropped = await failure { _ = try await loxo.submit(request) }
+            #expect(dropped?.kind == .transient)
+            #expect(dropped?.mayHaveReachedTarget == true)
+            #expect(fake.jobs.count == 2)
+
+            var retry = request
+            retry.outcomeOfEarlierAttemptUnknown = true
+            let adopted = try await loxo.submit(retry)
+            #expect(adopted.adoptedExisting)
+            #expect(fake.jobs.filter { $0.fields["custom_text_1"] == "atsgate:org-a:job-1" }.map { String($0.id) } == [adopted.externalID])
+            #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/jobs") }.count == 2)
+        }
+    }
+
+    @Test("A failure after the job exists (attaching a contact) is reported as possibly delivered, so the retry adopts")
+    func failureAfterCreate() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
+            // A stale person id (merged away at Loxo): the job is created, attaching that contact is refused.
+            var stale = known.learnedReferences
+            stale.people["per-1"] = "999999"
+            let refused = await failure { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(), references: stale)) }
+            #expect(refused?.kind == .rejected)
+            #expect(refused?.mayHaveReachedTarget == true)
+            #expect(refused?.message.contains("was created") == true)
+            #expect(fake.jobs.count == 2)
+
+            let retry = SubmissionRequest(operation: .create, snapshot: snapshot(), outcomeOfEarlierAttemptUnknown: true, references: known.learnedReferences)
+            let adopted = try await loxo.submit(retry)
+            #expect(adopted.adoptedExisting)
+            #expect(fake.jobs.count == 2)
+            #expect(fake.jobs.last?.contacts.count == 3)
+        }
+    }
+
+    @Test("Deliveries of one company's jobs at the same time create the company and each person once")
+    func concurrentDeliveries() async throws {
+        try await FakeLoxo.withRunning { fake in
+            fake.setLatency(.milliseconds(5))
+            let loxo = try connector(fake)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...6 {
+                    group.addTask { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(JobID("job-\(index)")))) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(fake.jobs.count == 6)
+            #expect(fake.companies.count == 1)
+            #expect(fake.people.count == 3)
+            #expect(fake.jobs.allSatisfy { $0.contacts.count == 3 })
         }
     }
 
