@@ -1,9 +1,16 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Runs a Hummingbird router on 127.0.0.1 with a port the kernel picks, for as long as `body` runs.
+///
+/// The server is stopped with a graceful shutdown, not by cancelling its task: cancelling tore
+/// down connections mid-stream, and NIO traps on a writer that was never finished.
 enum LoopbackServer {
+    /// How long open connections get to finish after `body` returns.
+    static let shutdownGrace: Duration = .seconds(5)
+
     static func withRunning<Context: RequestContext, Result: Sendable>(
         _ router: Router<Context>,
         label: String,
@@ -21,12 +28,29 @@ enum LoopbackServer {
             },
             logger: logger
         )
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
+            group.addTask { try await services.run() }
+            let result: Swift.Result<Result, any Error>
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
-            return try await body(port)
+            if let port = await iterator.next(), port > 0 {
+                do {
+                    result = .success(try await body(port))
+                } catch {
+                    result = .failure(error)
+                }
+            } else {
+                result = .failure(CancellationError())
+            }
+            await services.triggerGracefulShutdown()
+            group.addTask {
+                try await Task.sleep(for: shutdownGrace)
+                throw CancellationError()
+            }
+            // The server's task ends first unless a connection outlives the grace; then it is cancelled.
+            _ = try? await group.next()
+            group.cancelAll()
+            return try result.get()
         }
     }
 }
