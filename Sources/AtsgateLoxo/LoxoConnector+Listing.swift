@@ -33,7 +33,7 @@ extension LoxoConnector {
         }
         let next = position.page < page.totalPages ? position.nextPage : position.nextStatus
         return RemoteJobPage(
-            jobs: page.jobs.map { $0.remoteJob(markerField: requests.markerField, openStatusIDs: openStatusIDs) },
+            jobs: page.jobs.map(remoteJob),
             next: next.map { RemotePageToken($0.token) }
         )
     }

@@ -24,6 +24,7 @@ public struct LoxoConnector: RequestPreviewing {
     let requests: LoxoRequests
     /// Loxo status ids that mean "open", from the mapping's `job_status_id` table.
     let openStatusIDs: Set<Int>
+    let comparedFields: [String]
     private let directory = LoxoEntityDirectory()
 
     /// - Parameter apiKey: the key's value, read from the environment by the caller.
@@ -36,6 +37,7 @@ public struct LoxoConnector: RequestPreviewing {
         self.api = LoxoAPI(settings: settings, apiKey: apiKey, transport: HTTPTransport(client: client, timeout: timeout))
         self.requests = LoxoRequests(engine: MappingEngine(mapping: mapping), markerField: shape.markerField)
         self.openStatusIDs = shape.openStatusIDs
+        self.comparedFields = shape.comparedFields
     }
 
     // MARK: - Delivering
@@ -62,22 +64,43 @@ public struct LoxoConnector: RequestPreviewing {
             } catch {
                 throw Self.afterCreate(error, jobID: created.id)
             }
-            return SubmissionReceipt(externalID: created.id, httpStatus: status, summary: "created Loxo job \(created.id)", learnedReferences: learned)
+            return SubmissionReceipt(
+                externalID: created.id, httpStatus: status, summary: "created Loxo job \(created.id)",
+                learnedReferences: learned, comparedFieldsDigest: comparable(job).digest
+            )
         case .update, .close:
             guard let id = request.externalID else {
                 throw .mapping(field: "external_id", job: request.snapshot.job.id, reason: "an \(request.operation.rawValue) needs the Loxo job id from the create")
             }
             let companyID = try await companyID(for: request, learned: &learned)
-            let (status, answer) = try await api.send(requests.updateJob(id: id, try requests.mappedJob(request.snapshot, companyID: companyID)))
+            let job = try requests.mappedJob(request.snapshot, companyID: companyID)
+            let (status, answer) = try await api.send(requests.updateJob(id: id, job))
             let updated = LoxoJob(answer: answer) ?? LoxoJob(id: id, fields: [:])
             try await attachContacts(to: updated, request, learned: &learned)
             let verb = request.operation == .close ? "closed" : "updated"
-            return SubmissionReceipt(externalID: id, httpStatus: status, summary: "\(verb) Loxo job \(id)", learnedReferences: learned)
+            return SubmissionReceipt(
+                externalID: id, httpStatus: status, summary: "\(verb) Loxo job \(id)",
+                learnedReferences: learned, comparedFieldsDigest: comparable(job).digest
+            )
         }
     }
 
     public func findJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [RemoteJob] {
-        try await searchJobs(carrying: marker).map { $0.remoteJob(markerField: requests.markerField, openStatusIDs: openStatusIDs) }
+        try await searchJobs(carrying: marker).map { remoteJob($0) }
+    }
+
+    public func comparableFields(of snapshot: JobSnapshot) throws(ConnectorError) -> ComparableFields {
+        comparable(try requests.mappedJob(snapshot, companyID: nil))
+    }
+
+    private func comparable(_ job: [String: MappedValue]) -> ComparableFields {
+        var compared = ComparableFields()
+        for name in comparedFields { compared[name] = job[name]?.text ?? "" }
+        return compared
+    }
+
+    func remoteJob(_ job: LoxoJob) -> RemoteJob {
+        job.remoteJob(markerField: requests.markerField, openStatusIDs: openStatusIDs, comparedFields: comparedFields)
     }
 
     public func plannedRequests(for request: SubmissionRequest) throws(ConnectorError) -> [PlannedRequest] {

@@ -26,12 +26,15 @@ struct LoxoJob: Sendable {
         return flat
     }
 
-    func remoteJob(markerField: String, openStatusIDs: Set<Int>) -> RemoteJob {
-        RemoteJob(
+    func remoteJob(markerField: String, openStatusIDs: Set<Int>, comparedFields: [String]) -> RemoteJob {
+        let flat = flattenedFields
+        var compared = ComparableFields()
+        for name in comparedFields { compared[name] = flat[name] ?? "" }
+        return RemoteJob(
             remoteID: id,
             marker: fields[markerField]?.text.flatMap(JobMarker.init(parsing:)),
             isOpen: statusID.map(openStatusIDs.contains) ?? false,
-            fields: flattenedFields
+            fields: compared
         )
     }
 

@@ -7,6 +7,9 @@ struct LoxoMappingShape: Sendable {
     var markerField: String
     /// The Loxo status ids the `job_status_id` table gives open jobs.
     var openStatusIDs: Set<Int>
+    /// The job fields reconciliation compares: all but `compare: false`, the marker and the status
+    /// (an open/closed difference is a status mismatch, not drift).
+    var comparedFields: [String]
 
     init(_ mapping: TargetMapping) throws(ConnectorError) {
         guard let job = mapping["job"] else {
@@ -35,5 +38,6 @@ struct LoxoMappingShape: Sendable {
         }
         self.markerField = markerField.name
         self.openStatusIDs = [open]
+        self.comparedFields = job.fields.filter { $0.isCompared && $0.name != markerField.name && $0.name != status.name }.map(\.name)
     }
 }

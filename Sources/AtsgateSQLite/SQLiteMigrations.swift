@@ -8,6 +8,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v1: CRM model, outbox, notifications, reconciliation, audit") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2: digest of the fields a target holds, for reconciliation's drift check") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -252,5 +255,13 @@ enum SQLiteMigrations {
         details TEXT NOT NULL DEFAULT '{}'
     ) STRICT;
     CREATE INDEX audit_log_by_subject ON audit_log(organisation_id, subject, occurred_at);
+    """
+
+    // What the target holds after the last successful delivery, as ComparableFields.digest:
+    // reconciliation maps a job again only when the target's digest differs from this one.
+    // A running reconcile run beats; a run whose heartbeat stopped is dead, and another may start.
+    private static let v2 = """
+    ALTER TABLE job_external_submissions ADD COLUMN sent_fields_digest TEXT;
+    ALTER TABLE reconcile_runs ADD COLUMN heartbeat_at TEXT;
     """
 }

@@ -249,13 +249,15 @@ extension SQLiteStore: DispatchStore {
             UPDATE \(table)
             SET status = ?, operation = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                 external_id = ?, sent_job_version = ?, last_error_kind = ?, last_error_message = ?, outcome_unknown = ?,
-                enqueued_at = ?, sent_at = ?, response_data = coalesce(?, response_data), updated_at = ?
+                enqueued_at = ?, sent_at = ?, response_data = coalesce(?, response_data), updated_at = ?,
+                sent_fields_digest = CASE WHEN ? THEN ? ELSE sent_fields_digest END
             WHERE id = ?
             """,
             arguments: [
                 settled.status.rawValue, settled.operation.rawValue, settled.attempts, settled.nextAttemptAt,
                 settled.externalID, settled.sentJobVersion, settled.lastErrorKind?.rawValue, settled.lastErrorMessage,
                 settled.outcomeUnknown, settled.enqueuedAt, settled.sentAt, settled.responseData, record.finishedAt,
+                record.outcome.receipt != nil, record.outcome.receipt?.comparedFieldsDigest,
                 record.entryID,
             ]
         )
@@ -273,7 +275,7 @@ extension SQLiteStore: DispatchStore {
     /// Records which remote record is ours, in the transaction that settles the attempt. If another
     /// local entity already claims that remote id, the link is left out (reconciliation reports
     /// the duplicate); an outbox row still records the id it was given.
-    private static func link(
+    static func link(
         _ kind: String, localID: String, remoteID: String, organisationID: OrganisationID, target: TargetName, now: Date, db: Database
     ) throws {
         let claimedElsewhere = try db.cachedRow(

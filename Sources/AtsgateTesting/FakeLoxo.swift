@@ -124,6 +124,33 @@ public final class FakeLoxo: Sendable {
         state.withLock { $0.tenant.seedJobs(count, status: status) }
     }
 
+    // MARK: - Changes made at Loxo by someone else (for reconciliation)
+
+    /// Adds one job as a Loxo user would; returns its id.
+    @discardableResult
+    public func addJob(_ fields: [String: String]) -> Int {
+        state.withLock { state in
+            let id = state.tenant.nextID()
+            state.tenant.jobs.append(Job(id: id, fields: fields.merging(["job_status_id": "1"]) { given, _ in given }, createdAt: Date()))
+            return id
+        }
+    }
+
+    /// Changes a job's stored fields (`job_status_id`, `title`, …); `false` if there is no such job.
+    @discardableResult
+    public func editJob(_ id: Int, _ fields: [String: String]) -> Bool {
+        state.withLock { state in
+            guard let index = state.tenant.jobs.firstIndex(where: { $0.id == id }) else { return false }
+            state.tenant.jobs[index].fields.merge(fields) { _, new in new }
+            return true
+        }
+    }
+
+    /// Removes a job, as a merge or a delete at Loxo would.
+    public func removeJob(_ id: Int) {
+        state.withLock { $0.tenant.jobs.removeAll { $0.id == id } }
+    }
+
     // MARK: - Running
 
     public static func withRunning<Result: Sendable>(

@@ -22,6 +22,7 @@ public final class ScriptedConnector: Connector {
         var holding = false
         var held: [CheckedContinuation<Void, Never>] = []
         var submitWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var comparable: (@Sendable (JobSnapshot) -> ComparableFields)?
     }
 
     private let state = Mutex(State())
@@ -41,6 +42,15 @@ public final class ScriptedConnector: Connector {
     /// What `findJobs(carrying:)` returns for `marker`.
     public func scriptLookup(_ marker: JobMarker, returns jobs: [RemoteJob]) {
         state.withLock { $0.lookupAnswers[marker] = jobs }
+    }
+
+    /// What ``comparableFields(of:)`` answers; unscripted, it answers no fields (no drift check).
+    public func scriptComparableFields(_ fields: @escaping @Sendable (JobSnapshot) -> ComparableFields) {
+        state.withLock { $0.comparable = fields }
+    }
+
+    public func comparableFields(of snapshot: JobSnapshot) throws(ConnectorError) -> ComparableFields {
+        state.withLock { $0.comparable }?(snapshot) ?? ComparableFields()
     }
 
     /// The answers to the next `listJobs` calls, in order.

@@ -24,6 +24,10 @@ struct CommandFailure {
             self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
         case let error as OperatorActionError:
             self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
+        case let error as ReconcileRunConflict:
+            self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
+        case let error as ConnectorError:
+            self.init(message: "atsgate: \(error)", exitCode: error.kind == .config ? Code.usageOrInput : Code.unreachable)
         case let error as StoreError:
             let code = error.code == .unsupportedEngine ? Code.usageOrInput : Code.unreachable
             self.init(message: "atsgate: \(error)", exitCode: code)

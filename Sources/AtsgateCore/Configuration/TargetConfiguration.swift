@@ -24,6 +24,7 @@ public struct TargetConfiguration: Hashable, Sendable {
     /// Deadline of one request to the target. The default is 30 s.
     public var timeout: Duration
     public var circuitBreaker: CircuitBreakerSettings
+    public var reconcile: ReconcileSettings
 
     public var kind: TargetKind {
         switch settings {
@@ -43,7 +44,8 @@ public struct TargetConfiguration: Hashable, Sendable {
         rateLimit: RateLimitSettings = RateLimitSettings(),
         concurrency: Int = 4,
         timeout: Duration = .seconds(30),
-        circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings()
+        circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings(),
+        reconcile: ReconcileSettings = ReconcileSettings()
     ) {
         self.name = name
         self.isEnabled = isEnabled
@@ -54,6 +56,7 @@ public struct TargetConfiguration: Hashable, Sendable {
         self.concurrency = concurrency
         self.timeout = timeout
         self.circuitBreaker = circuitBreaker
+        self.reconcile = reconcile
     }
 
     public enum KindSettings: Hashable, Sendable {
@@ -197,5 +200,21 @@ public struct CircuitBreakerSettings: Hashable, Sendable {
     public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(60)) {
         self.failureThreshold = failureThreshold
         self.coolDown = coolDown
+    }
+}
+
+/// `reconcile:` in a target's configuration.
+public struct ReconcileSettings: Hashable, Sendable {
+    /// Categories a finding can be repaired in, through the outbox.
+    public static let repairable: Set<ReconcileCategory> = [.unsynced, .missingRemote, .unlinkedRemote, .drift, .statusMismatch]
+
+    /// How often `atsgate reconcile --scheduled` (and, later, the service) reconciles this target; `nil`: never on its own.
+    public var every: Duration?
+    /// The categories `--apply` repairs; the others are reported only. The default is every repairable one.
+    public var repair: Set<ReconcileCategory>
+
+    public init(every: Duration? = nil, repair: Set<ReconcileCategory> = Self.repairable) {
+        self.every = every
+        self.repair = repair
     }
 }

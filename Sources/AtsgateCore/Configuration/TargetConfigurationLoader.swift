@@ -38,7 +38,7 @@ public struct TargetConfigurationLoader: Sendable {
         return TargetCatalog(targets)
     }
 
-    static let commonKeys: Set = ["kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "circuit_breaker"]
+    static let commonKeys: Set = ["kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "circuit_breaker", "reconcile"]
     static let kindKeys: [TargetKind: Set<String>] = [
         .loxo: ["base_url", "agency_slug", "api_key_env"],
         .bullhorn: ["login_info_url", "client_id_env", "client_secret_env", "username_env", "password_env", "redirect_uri"],
@@ -70,8 +70,30 @@ public struct TargetConfigurationLoader: Sendable {
             rateLimit: try rateLimit(fields["rate_limit"], kind: kind),
             concurrency: try fields["concurrency"]?.int(atLeast: 1) ?? defaults.concurrency,
             timeout: try fields["timeout"]?.duration() ?? defaults.timeout,
-            circuitBreaker: try circuitBreaker(fields["circuit_breaker"])
+            circuitBreaker: try circuitBreaker(fields["circuit_breaker"]),
+            reconcile: try reconcile(fields["reconcile"])
         )
+    }
+
+    private static func reconcile(_ field: YAMLField?) throws(ConfigurationError) -> ReconcileSettings {
+        var settings = ReconcileSettings()
+        guard let field else { return settings }
+        let fields = try field.mapping(allowed: ["every", "repair"])
+        settings.every = try fields["every"]?.duration()
+        if let repairField = fields["repair"] {
+            var repair: Set<ReconcileCategory> = []
+            for name in try repairField.stringList() {
+                guard let category = ReconcileCategory(rawValue: name) else {
+                    throw repairField.error("'\(name)' is not a finding category (\(ReconcileCategory.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard ReconcileSettings.repairable.contains(category) else {
+                    throw repairField.error("\(name) findings are report-only")
+                }
+                repair.insert(category)
+            }
+            settings.repair = repair
+        }
+        return settings
     }
 
     private static func kindSettings(_ kind: TargetKind, _ fields: YAMLMapping) throws(ConfigurationError) -> TargetConfiguration.KindSettings {

@@ -36,6 +36,10 @@ public protocol Connector: Sendable {
 
     /// Drops cached credentials and obtains new ones; called once after an `auth` error before the retry.
     func refreshCredentials() async throws(ConnectorError)
+
+    /// The job's fields as the target should hold them, normalized like ``RemoteJob/fields``, for
+    /// drift detection. Empty when the connector does not compare fields.
+    func comparableFields(of snapshot: JobSnapshot) throws(ConnectorError) -> ComparableFields
 }
 
 extension Connector {
@@ -53,6 +57,10 @@ extension Connector {
 
     /// Connectors with static credentials have nothing to refresh.
     public func refreshCredentials() async throws(ConnectorError) {}
+
+    public func comparableFields(of snapshot: JobSnapshot) throws(ConnectorError) -> ComparableFields {
+        ComparableFields()
+    }
 
     /// Every remote job, page by page, as an async sequence.
     public func allJobs() -> RemoteJobListing {

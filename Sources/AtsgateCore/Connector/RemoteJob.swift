@@ -4,10 +4,10 @@ public struct RemoteJob: Hashable, Sendable {
     /// Our marker, if the remote record carries one.
     public var marker: JobMarker?
     public var isOpen: Bool
-    /// Target field name → value as the target reports it, for drift detection through the mapping.
-    public var fields: [String: String]
+    /// The compared fields as the target holds them (see ``Connector/comparableFields(of:)``).
+    public var fields: ComparableFields
 
-    public init(remoteID: String, marker: JobMarker?, isOpen: Bool, fields: [String: String] = [:]) {
+    public init(remoteID: String, marker: JobMarker?, isOpen: Bool, fields: ComparableFields = ComparableFields()) {
         self.remoteID = remoteID
         self.marker = marker
         self.isOpen = isOpen

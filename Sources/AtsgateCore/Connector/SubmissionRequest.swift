@@ -91,16 +91,19 @@ public struct SubmissionReceipt: Hashable, Sendable {
     public var summary: String?
     /// Companies and people the connector found or created at the target, to remember in `external_refs`.
     public var learnedReferences: RemoteReferences
+    /// ``ComparableFields/digest`` of what the target now holds (as sent), for reconciliation's drift check.
+    public var comparedFieldsDigest: String?
 
     public init(
         externalID: String, adoptedExisting: Bool = false, httpStatus: Int? = nil, summary: String? = nil,
-        learnedReferences: RemoteReferences = RemoteReferences()
+        learnedReferences: RemoteReferences = RemoteReferences(), comparedFieldsDigest: String? = nil
     ) {
         self.externalID = externalID
         self.adoptedExisting = adoptedExisting
         self.httpStatus = httpStatus
         self.summary = summary
         self.learnedReferences = learnedReferences
+        self.comparedFieldsDigest = comparedFieldsDigest
     }
 }
 

@@ -13,6 +13,11 @@ public enum AttemptOutcome: Hashable, Sendable {
         }
     }
 
+    public var receipt: SubmissionReceipt? {
+        if case .delivered(let receipt) = self { return receipt }
+        return nil
+    }
+
     /// The value stored in `submission_attempts.outcome`.
     public var storedName: String {
         switch self {

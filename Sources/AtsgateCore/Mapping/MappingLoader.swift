@@ -73,7 +73,7 @@ public struct MappingLoader: Sendable {
     }
 
     private static func field(_ name: String, _ field: YAMLField) throws(ConfigurationError) -> FieldMapping {
-        let keys = try field.mapping(allowed: ["from", "value", "template", "map", "default", "format", "required"])
+        let keys = try field.mapping(allowed: ["from", "value", "template", "map", "default", "format", "required", "compare"])
         let sources = ["from", "value", "template"].filter { keys[$0] != nil }
         guard sources.count == 1, let sourceKey = sources.first, let sourceField = keys[sourceKey] else {
             throw field.error("needs exactly one of from, value, template")
@@ -118,7 +118,8 @@ public struct MappingLoader: Sendable {
         return FieldMapping(
             name: name, source: source, table: table,
             defaultValue: try keys["default"].map { field throws(ConfigurationError) in try scalar(field) },
-            format: format, isRequired: try keys["required"]?.bool() ?? false, line: field.line
+            format: format, isRequired: try keys["required"]?.bool() ?? false,
+            isCompared: try keys["compare"]?.bool() ?? true, line: field.line
         )
     }
 

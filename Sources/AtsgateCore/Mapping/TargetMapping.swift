@@ -31,12 +31,15 @@ public struct FieldMapping: Hashable, Sendable {
     public var defaultValue: MappedValue?
     public var format: ValueFormat?
     public var isRequired: Bool
+    /// Whether reconciliation compares the target's value with ours (`compare: false` for fields
+    /// the target accepts but never returns as sent).
+    public var isCompared: Bool
     /// Where the field is defined, for error messages.
     public var line: Int?
 
     public init(
         name: String, source: Source, table: [String: MappedValue]? = nil, defaultValue: MappedValue? = nil,
-        format: ValueFormat? = nil, isRequired: Bool = false, line: Int? = nil
+        format: ValueFormat? = nil, isRequired: Bool = false, isCompared: Bool = true, line: Int? = nil
     ) {
         self.name = name
         self.source = source
@@ -44,6 +47,7 @@ public struct FieldMapping: Hashable, Sendable {
         self.defaultValue = defaultValue
         self.format = format
         self.isRequired = isRequired
+        self.isCompared = isCompared
         self.line = line
     }
 }

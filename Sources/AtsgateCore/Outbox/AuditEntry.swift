@@ -8,6 +8,7 @@ public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
     case dataImported = "data_imported"
     case outboxReplayed = "outbox_replayed"
     case outboxCancelled = "outbox_cancelled"
+    case reconcileRepaired = "reconcile_repaired"
 }
 
 /// Who did what to which subject, and when. `details` is a small JSON-able map; it never holds secrets.
