@@ -84,6 +84,14 @@ extension SQLiteStore {
                 )
             }
             try link("job", localID: job.job.id.rawValue, remoteID: remoteID, organisationID: job.job.organisationID, target: target, now: now, db: db)
+            // The adopted job differs from ours: bring it up to date through the outbox.
+            if !finding.fields.isEmpty, let entryID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM job_external_submissions WHERE organisation_id = ? AND job_id = ? AND external_system = ? AND status = 'sent'",
+                arguments: [job.job.organisationID.rawValue, job.job.id.rawValue, target.rawValue]
+            ) {
+                let operation: SubmissionOperation = job.job.status == .open && job.job.qualificationStatus == .qualify ? .update : .close
+                try apply(.requeue(entryID: entryID, target: target, operation: operation), job: job, actor: actor, now: now, db: db)
+            }
             return true
         }
     }

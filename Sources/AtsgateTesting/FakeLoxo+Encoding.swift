@@ -21,11 +21,15 @@ extension FakeLoxo {
         return inner.compactMapValues { value in
             switch value {
             case let string as String: string
+            // JSON booleans arrive as NSNumbers too; keep them booleans, not "0" and "1".
+            case let number as NSNumber where type(of: number) == booleanType: number.boolValue ? "true" : "false"
             case let number as NSNumber: number.stringValue
             default: nil
             }
         }
     }
+
+    private static let booleanType = type(of: NSNumber(value: true))
 
     /// Query parameters decoded the way a Rails server does it (`+` is a space, keys are
     /// percent-decoded too); the last value of a repeated name wins.

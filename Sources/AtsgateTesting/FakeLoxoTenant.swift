@@ -181,6 +181,9 @@ struct FakeLoxoTenant {
     // MARK: - Read shapes
 
     /// A job as `GET /jobs` returns it: `{id, name}` objects, money as strings, ISO timestamps.
+    /// Job fields A4 shows as JSON booleans.
+    static let booleanJobFields = ["published", "remote_work_allowed", "company_hidden"]
+
     func jobShape(_ job: FakeLoxo.Job) -> [String: Any] {
         var shape: [String: Any] = job.fields.filter { !["company_id", "job_status_id", "job_type_id", "salary"].contains($0.key) }
         shape["id"] = job.id
@@ -193,6 +196,9 @@ struct FakeLoxoTenant {
             shape["company"] = ["id": companyID, "name": company.fields["name"] ?? "", "hidden": false]
         }
         shape["salary"] = job.fields["salary"].flatMap(FakeLoxo.moneyString) ?? NSNull()
+        for name in Self.booleanJobFields {
+            if let value = job.fields[name] { shape[name] = value == "true" || value == "1" }
+        }
         shape["contacts"] = contactShapes(of: job)
         shape["created_at"] = job.createdAt.formatted(.iso8601)
         return shape

@@ -48,14 +48,15 @@ struct ReconcileDiffTests {
         var (diff, remote) = planted()
         var findings: [ReconcileFinding] = []
         var drift: [JobID] = []
-        for job in remote {
-            switch diff.compare(job) {
-            case .finding(let finding): findings.append(finding)
+        func take(_ observation: ReconcileDiff.Observation?) {
+            switch observation {
+            case .finding(let finding), .unlinked(let finding, _): findings.append(finding)
             case .driftCandidate(let job, _): drift.append(job)
             case nil: break
             }
         }
-        findings += diff.remainingFindings(listingComplete: complete)
+        for job in remote { take(diff.compare(job)) }
+        diff.remainingFindings(listingComplete: complete).forEach(take)
         return (findings, drift, diff.counts)
     }
 
@@ -91,9 +92,14 @@ struct ReconcileDiffTests {
         var diff = ReconcileDiff(organisationID: Self.organisation)
         diff.addLocal(LocalJobState(jobID: "merged", isQualified: true, isOpen: true, version: 1, row: sent(1, "OLD")))
         #expect(diff.compare(RemoteJob(remoteID: "NEW", marker: marker("merged"), isOpen: true)) == nil)
-        let findings = diff.remainingFindings(listingComplete: true)
-        #expect(findings.map(\.category) == [.unlinkedRemote])
-        #expect(findings.first?.remoteID == "NEW")
+        let remaining = diff.remainingFindings(listingComplete: true)
+        #expect(remaining.count == 1)
+        guard case .unlinked(let finding, let remote) = remaining.first else {
+            Issue.record("expected an unlinked_remote finding, got \(remaining)")
+            return
+        }
+        #expect(finding.remoteID == "NEW")
+        #expect(remote.remoteID == "NEW")
     }
 
     @Test("Normalized fields: money and text compare by meaning, and the digest follows")

@@ -10,6 +10,9 @@ public struct ReconcileDiff: Sendable {
         case finding(ReconcileFinding)
         /// The target's fields may differ from the local job's: the caller maps the job and compares.
         case driftCandidate(JobID, RemoteJob)
+        /// An `unlinked_remote` finding; the caller compares the remote job with the local one, so
+        /// adopting it also brings it up to date.
+        case unlinked(ReconcileFinding, RemoteJob)
     }
 
     public struct Counts: Hashable, Sendable {
@@ -25,10 +28,7 @@ public struct ReconcileDiff: Sendable {
     }
 
     /// A remote job carrying a marker whose row does not point at it.
-    private struct Extra: Hashable, Sendable {
-        var remoteID: String
-        var isOpen: Bool
-    }
+    private typealias Extra = RemoteJob
 
     public let organisationID: OrganisationID
     private var locals: [JobID: Entry] = [:]
@@ -69,7 +69,7 @@ public struct ReconcileDiff: Sendable {
                     detail: "open at the target, but job \(marker.jobID) is not qualified and atsgate never sent it"
                 ))
             }
-            extras[marker.jobID, default: []].append(Extra(remoteID: remote.remoteID, isOpen: remote.isOpen))
+            extras[marker.jobID, default: []].append(remote)
             return nil
         }
         locals[marker.jobID]?.linkedSeen = true
@@ -89,8 +89,9 @@ public struct ReconcileDiff: Sendable {
 
     /// What is left once the listing has ended: duplicates and unlinked ids found along the way,
     /// and — only after a complete listing — what the target should have but does not.
-    public func remainingFindings(listingComplete: Bool) -> [ReconcileFinding] {
-        var findings: [ReconcileFinding] = []
+    /// (Never a drift candidate.)
+    public func remainingFindings(listingComplete: Bool) -> [Observation] {
+        var findings: [Observation] = []
         for (jobID, found) in extras {
             guard let entry = locals[jobID] else { continue }
             var carriers = found
@@ -99,19 +100,19 @@ public struct ReconcileDiff: Sendable {
                 // An in-flight create's worker is about to find (or has just made) this job: not ours to adopt.
                 if entry.state.row?.status != .inFlight {
                     let linked = entry.state.row?.externalID
-                    findings.append(ReconcileFinding(
+                    findings.append(.unlinked(ReconcileFinding(
                         category: .unlinkedRemote, jobID: jobID, remoteID: first.remoteID,
                         detail: linked.map { "the target's job \(first.remoteID) carries the marker; the row points at \($0), which the target no longer lists" }
                             ?? "the target's job \(first.remoteID) carries the marker; the row has no remote id",
                         repair: .adopt
-                    ))
+                    ), first))
                 }
             }
             for carrier in carriers {
-                findings.append(ReconcileFinding(
+                findings.append(.finding(ReconcileFinding(
                     category: .duplicateRemote, jobID: jobID, remoteID: carrier.remoteID,
                     detail: "another remote job carries the same marker (ours: \(entry.state.row?.externalID ?? found[0].remoteID))"
-                ))
+                )))
             }
         }
         guard listingComplete else { return findings }
@@ -119,15 +120,15 @@ public struct ReconcileDiff: Sendable {
             let state = entry.state
             if let row = state.row, let linked = row.externalID {
                 guard row.status != .inFlight, !(row.status == .pending && row.operation == .create) else { continue }
-                findings.append(ReconcileFinding(
+                findings.append(.finding(ReconcileFinding(
                     category: .missingRemote, jobID: jobID, remoteID: linked,
                     detail: "linked to remote job \(linked), which the target no longer lists (deleted or merged?)", repair: .enqueueCreate
-                ))
+                )))
             } else if state.row == nil {
-                findings.append(ReconcileFinding(
+                findings.append(.finding(ReconcileFinding(
                     category: .unsynced, jobID: jobID, remoteID: nil,
                     detail: "qualified and open here, not at the target, and no outbox row delivers it", repair: .enqueueCreate
-                ))
+                )))
             }
         }
         return findings

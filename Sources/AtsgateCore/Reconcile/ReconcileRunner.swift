@@ -96,11 +96,7 @@ public struct ReconcileRunner: Sendable {
             var pages = 0
             do {
                 while let remote = try await listing.next() {
-                    switch diff.compare(remote) {
-                    case .finding(let finding): try await sink.add(finding)
-                    case .driftCandidate(let jobID, let remote): if let finding = try await drift(jobID, remote) { try await sink.add(finding) }
-                    case nil: break
-                    }
+                    if let observation = diff.compare(remote) { try await resolve(observation, into: &sink) }
                     if listing.pagesFetched != pages {
                         pages = listing.pagesFetched
                         options.progress?(ReconcileProgress(
@@ -119,8 +115,8 @@ public struct ReconcileRunner: Sendable {
             } catch is CancellationError {
                 partialReason = "the run was interrupted after \(diff.counts.remoteListed) jobs"
             }
-            for finding in diff.remainingFindings(listingComplete: partialReason == nil) {
-                try await sink.add(finding)
+            for observation in diff.remainingFindings(listingComplete: partialReason == nil) {
+                try await resolve(observation, into: &sink)
             }
             try await sink.flush()
             let listingAndDiff = stopwatch.now - listingStart
@@ -142,26 +138,38 @@ public struct ReconcileRunner: Sendable {
         }
     }
 
-    /// Maps the job as it is now and compares field by field; `nil` when nothing differs.
-    private func drift(_ jobID: JobID, _ remote: RemoteJob) async throws -> ReconcileFinding? {
+    private func resolve(_ observation: ReconcileDiff.Observation, into sink: inout FindingSink) async throws {
+        switch observation {
+        case .finding(let finding):
+            try await sink.add(finding)
+        case .driftCandidate(let jobID, let remote):
+            guard let differences = try await differences(jobID, remote), !differences.fields.isEmpty else { return }
+            try await sink.add(ReconcileFinding(
+                category: .drift, jobID: jobID, remoteID: remote.remoteID, detail: differences.detail, fields: differences.fields, repair: .enqueueUpdate
+            ))
+        case .unlinked(var finding, let remote):
+            // Adopting a job whose fields differ also queues an update, so the next run finds it in sync.
+            if let jobID = finding.jobID, let differences = try await differences(jobID, remote), !differences.fields.isEmpty {
+                finding.fields = differences.fields
+                finding.detail += "; it differs: \(differences.detail)"
+            }
+            try await sink.add(finding)
+        }
+    }
+
+    /// Maps the job as it is now and compares field by field with the remote job; `nil` for a job that no longer exists.
+    private func differences(_ jobID: JobID, _ remote: RemoteJob) async throws -> (fields: [String], detail: String)? {
         guard let snapshot = try await store.jobSnapshot(organisationID: organisationID, jobID: jobID) else { return nil }
         let local: ComparableFields
         do {
             local = try connector.comparableFields(of: snapshot)
         } catch {
-            return ReconcileFinding(
-                category: .drift, jobID: jobID, remoteID: remote.remoteID,
-                detail: "cannot compare: the job no longer maps (\(error.message))"
-            )
+            return (["(mapping)"], "cannot compare: the job no longer maps (\(error.message))")
         }
         let names = Set(local.values.keys).union(remote.fields.values.keys)
         let differing = local.differences(from: remote.fields, in: names)
-        guard !differing.isEmpty else { return nil }
         let shown = differing.prefix(5).map { "\($0): target '\(remote.fields[$0] ?? "")', here '\(local[$0] ?? "")'" }
-        return ReconcileFinding(
-            category: .drift, jobID: jobID, remoteID: remote.remoteID,
-            detail: shown.joined(separator: "; ") + (differing.count > 5 ? "; …" : ""), fields: differing, repair: .enqueueUpdate
-        )
+        return (differing, shown.joined(separator: "; ") + (differing.count > 5 ? "; …" : ""))
     }
 }
 
