@@ -11,6 +11,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v2: digest of the fields a target holds, for reconciliation's drift check") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3: credentials a target rotates") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -263,5 +266,17 @@ enum SQLiteMigrations {
     private static let v2 = """
     ALTER TABLE job_external_submissions ADD COLUMN sent_fields_digest TEXT;
     ALTER TABLE reconcile_runs ADD COLUMN heartbeat_at TEXT;
+    """
+
+    // Session credentials a target rotates (Bullhorn's single-use refresh token), shared by every
+    // worker; configured secrets are never stored, they stay in the environment.
+    private static let v3 = """
+    CREATE TABLE target_credentials (
+        target TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (target, name)
+    ) STRICT;
     """
 }

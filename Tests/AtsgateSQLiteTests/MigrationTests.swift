@@ -19,7 +19,7 @@ struct MigrationTests {
         #expect(tables == [
             "audit_log", "companies", "company_contact_associations", "decision_maker_notifications", "external_refs",
             "grdb_migrations", "job_external_submissions", "jobs", "organisations", "people", "reconcile_findings",
-            "reconcile_runs", "submission_attempts", "target_states",
+            "reconcile_runs", "submission_attempts", "target_credentials", "target_states",
         ])
         let foreignKeys = try await store.reader.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(foreignKeys == 1)
@@ -80,5 +80,22 @@ struct MigrationTests {
         _ = try await temporary.qualify("job-1")
         try await temporary.execute("INSERT INTO external_refs VALUES ('org-a', 'job', 'job-1', 'loxo', 'L-1', '2026-01-01', '2026-01-01')")
         await #expect(throws: DatabaseError.self) { try await temporary.execute(sql) }
+    }
+}
+
+@Suite("Rotated credentials on SQLite")
+struct CredentialStoreTests {
+    @Test("A credential is replaced only if it is still the one the caller read")
+    func compareAndSwap() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == nil)
+        #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: nil, with: "r1"))
+        #expect(try await !store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: nil, with: "stale"))
+        #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: "r1", with: "r2"))
+        #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == "r2")
+        #expect(try await store.credential(named: "refresh_token", target: "other") == nil)
+        #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: "r2", with: nil))
+        #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == nil)
     }
 }
