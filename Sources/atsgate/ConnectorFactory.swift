@@ -10,6 +10,15 @@ struct ConnectorFactory {
     var client: HTTPClient
     /// Where `mappings/` lives.
     var configurationDirectory: URL
+    /// Where connectors keep credentials a target rotates; `nil` where nothing is sent (checks, previews).
+    var credentials: (any CredentialStore)?
+
+    init(environment: [String: String], client: HTTPClient, configurationDirectory: URL, credentials: (any CredentialStore)? = nil) {
+        self.environment = environment
+        self.client = client
+        self.configurationDirectory = configurationDirectory
+        self.credentials = credentials
+    }
 
     /// An HTTP client whose pool allows every target its configured `concurrency`
     /// (AsyncHTTPClient's default of 8 connections per host would cap it silently).

@@ -24,7 +24,7 @@ struct SandboxRun {
         self.fake = fake
         store = try SQLiteStore.open(path: workspace.databasePath)
         catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
-        connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory).connectors(for: catalog)
+        connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, credentials: store).connectors(for: catalog)
         var logger = Logger(label: "atsgate.sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["ATSGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         self.logger = logger

@@ -49,7 +49,7 @@ extension Atsgate {
             let catalog = try global.loadTargets()
             let store = try global.openStore()
             let client = ConnectorFactory.makeClient(for: catalog)
-            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory)
+            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory, credentials: store)
             let connectors: [TargetName: any Connector]
             do {
                 connectors = try factory.connectors(for: catalog)
