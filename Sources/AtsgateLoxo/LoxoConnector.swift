@@ -18,7 +18,7 @@ import Foundation
 /// next attempt adopts the job instead of making a second one.
 public struct LoxoConnector: RequestPreviewing {
     public let target: TargetName
-    public let capabilities: ConnectorCapabilities = .ats
+    public let capabilities: ConnectorCapabilities = ConnectorCapabilities.ats.union(.remembersReferences)
 
     let api: LoxoAPI
     let requests: LoxoRequests

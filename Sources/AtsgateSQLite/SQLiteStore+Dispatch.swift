@@ -41,7 +41,9 @@ extension SQLiteStore: DispatchStore {
                 }
                 return ClaimedSubmission(
                     entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt,
-                    references: try Self.fetchReferences(of: snapshot.company.id, at: lease.entry.target, organisationID: lease.entry.organisationID, db: db)
+                    references: request.referencesWanted.contains(lease.entry.target)
+                        ? try Self.fetchReferences(of: snapshot.company.id, at: lease.entry.target, organisationID: lease.entry.organisationID, db: db)
+                        : RemoteReferences()
                 )
             }
         }

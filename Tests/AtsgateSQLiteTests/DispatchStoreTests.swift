@@ -9,7 +9,9 @@ struct DispatchStoreTests {
     let lease: Duration = .seconds(30)
 
     func claim(_ temporary: TemporaryStore, owner: String, at now: Date, limit: Int = 10, target: TargetName = Fixtures.loxo) async throws -> [ClaimedSubmission] {
-        try await temporary.store.claimSubmissions(ClaimRequest(owner: owner, now: now, limits: [target: limit], leaseDurations: [target: lease]))
+        try await temporary.store.claimSubmissions(ClaimRequest(
+            owner: owner, now: now, limits: [target: limit], leaseDurations: [target: lease], referencesWanted: [Fixtures.loxo]
+        ))
     }
 
     func record(for claim: ClaimedSubmission, owner: String, _ outcome: AttemptOutcome, at now: Date) -> DeliveryRecord {

@@ -85,6 +85,9 @@ public struct ConnectorCapabilities: OptionSet, Hashable, Sendable {
     public static let remoteListing = Self(rawValue: 1 << 4)
     /// The target can carry decision-maker notifications (email).
     public static let notifications = Self(rawValue: 1 << 5)
+    /// The connector creates companies and people at the target once and reuses them: it wants
+    /// their remote ids (`external_refs`) with each request.
+    public static let remembersReferences = Self(rawValue: 1 << 6)
 
     /// An ATS that holds jobs: everything but notifications.
     public static let ats: Self = [.create, .update, .close, .lookupByMarker, .remoteListing]

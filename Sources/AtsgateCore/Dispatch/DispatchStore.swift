@@ -8,12 +8,16 @@ public struct ClaimRequest: Hashable, Sendable {
     /// Rows wanted per target (free delivery slots); a target missing here is not claimed.
     public var limits: [TargetName: Int]
     public var leaseDurations: [TargetName: Duration]
+    /// Targets whose connectors use the remote ids of companies and people (``RemoteReferences``);
+    /// the others' claims skip reading them.
+    public var referencesWanted: Set<TargetName>
 
-    public init(owner: String, now: Date, limits: [TargetName: Int], leaseDurations: [TargetName: Duration]) {
+    public init(owner: String, now: Date, limits: [TargetName: Int], leaseDurations: [TargetName: Duration], referencesWanted: Set<TargetName> = []) {
         self.owner = owner
         self.now = now
         self.limits = limits
         self.leaseDurations = leaseDurations
+        self.referencesWanted = referencesWanted
     }
 }
 

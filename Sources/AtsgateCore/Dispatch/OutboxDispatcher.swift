@@ -92,6 +92,11 @@ public struct OutboxDispatcher: Service {
     }
 
     /// The lease a row gets: long enough for a connector that makes several requests, each within `timeout`.
+    /// Targets whose connectors reuse companies and people created earlier.
+    var referencesWanted: Set<TargetName> {
+        Set(connectors.filter { $0.value.capabilities.contains(.remembersReferences) }.keys)
+    }
+
     public static func leaseDuration(for target: TargetConfiguration) -> Duration {
         max(.seconds(5), target.timeout * 4)
     }
@@ -159,7 +164,8 @@ public struct OutboxDispatcher: Service {
                 }
                 let claims = limits.isEmpty ? [] : try await store.claimSubmissions(ClaimRequest(
                     owner: configuration.workerID, now: now, limits: limits,
-                    leaseDurations: Dictionary(uniqueKeysWithValues: targets.map { ($0.name, Self.leaseDuration(for: $0)) })
+                    leaseDurations: Dictionary(uniqueKeysWithValues: targets.map { ($0.name, Self.leaseDuration(for: $0)) }),
+                    referencesWanted: referencesWanted
                 ))
                 for claim in claims {
                     inFlight.add(claim.entry.target)
