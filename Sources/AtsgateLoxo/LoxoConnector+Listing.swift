@@ -38,6 +38,12 @@ extension LoxoConnector {
         )
     }
 
+    /// `GET /job_statuses`: a read that needs the right key and agency slug, and changes nothing.
+    public func checkConnection() async throws(ConnectorError) -> String {
+        let statuses = try await jobStatusIDs()
+        return "agency '\(api.agencySlug)' answers with the key from \(api.apiKeyVariable); \(statuses.count) job statuses"
+    }
+
     /// The agency's job statuses: a reference list, returned whole (no cursor parameters, A5).
     private func jobStatusIDs() async throws(ConnectorError) -> [Int] {
         let (status, answer) = try await api.send(requests.jobStatuses())

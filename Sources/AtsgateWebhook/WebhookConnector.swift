@@ -57,6 +57,12 @@ public struct WebhookConnector: Connector {
         return page.results.map(\.remoteJob).filter { $0.marker == marker }
     }
 
+    /// The first page of the listing: a read that needs the token (if any) and changes nothing.
+    public func checkConnection() async throws(ConnectorError) -> String {
+        let page = try await listJobs(page: nil)
+        return "\(collectionURL) answers; \(page.jobs.count) job(s) on its first page"
+    }
+
     public func listJobs(page token: RemotePageToken?) async throws(ConnectorError) -> RemoteJobPage {
         let url = token.map { "\(collectionURL)?page_token=\(HTTPTransport.queryValue($0.value))" } ?? collectionURL
         let (status, body) = try await send(.GET, url, body: Optional<WebhookJobDocument>.none, idempotencyKey: nil)

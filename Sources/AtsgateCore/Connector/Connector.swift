@@ -40,6 +40,10 @@ public protocol Connector: Sendable {
     /// The job's fields as the target should hold them, normalized like ``RemoteJob/fields``, for
     /// drift detection. Empty when the connector does not compare fields.
     func comparableFields(of snapshot: JobSnapshot) throws(ConnectorError) -> ComparableFields
+
+    /// Proves the target is reachable and takes our credentials, changing nothing there
+    /// (`atsgate connectors check`); returns what was checked, for people.
+    func checkConnection() async throws(ConnectorError) -> String
 }
 
 extension Connector {
@@ -60,6 +64,10 @@ extension Connector {
 
     public func comparableFields(of snapshot: JobSnapshot) throws(ConnectorError) -> ComparableFields {
         ComparableFields()
+    }
+
+    public func checkConnection() async throws(ConnectorError) -> String {
+        throw .unsupported("connection checks", target: target)
     }
 
     /// Every remote job, page by page, as an async sequence.

@@ -4,7 +4,7 @@ extension Atsgate {
     struct Connectors: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The configured targets and their health.",
-            subcommands: [Status.self]
+            subcommands: [Status.self, Check.self]
         )
     }
 }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import AtsgateCore
+import Foundation
+
+extension Atsgate.Connectors {
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that each enabled target is reachable and takes its credentials, changing nothing there.",
+            discussion: """
+            Exit 0 when every checked target answers; 2 when a target's configuration or mapping is wrong (or \
+            a secret's environment variable is unset); 3 when a target is unreachable or refuses the credentials.
+            """
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Check only this target.")
+        var target: TargetName?
+
+        struct Result: Encodable {
+            var target: String
+            var kind: String
+            var ok: Bool
+            var errorKind: String?
+            var detail: String
+        }
+
+        func run() async throws {
+            let catalog = try global.loadTargets()
+            if let target, catalog[target]?.isEnabled != true {
+                throw WorkflowError.unknownTarget(target.rawValue, configured: catalog.enabledTargets)
+            }
+            let names = target.map { [$0] } ?? catalog.enabledTargets
+            let client = ConnectorFactory.makeClient(for: catalog)
+            let factory = ConnectorFactory(
+                environment: global.environment, client: client, configurationDirectory: global.configurationDirectory,
+                credentials: try global.openStore()
+            )
+            var results: [Result] = []
+            for name in names {
+                guard let configuration = catalog[name] else { continue }
+                results.append(await check(configuration, factory: factory))
+            }
+            try await client.shutdown()
+
+            if output.json {
+                try JSONOutput.print(results)
+            } else {
+                var table = TextTable(["TARGET", "KIND", "RESULT", "DETAIL"])
+                for result in results {
+                    table.append([result.target, result.kind, result.ok ? "ok" : "FAILED (\(result.errorKind ?? "error"))", result.detail])
+                }
+                print(table.render())
+            }
+            if results.contains(where: { $0.errorKind == ErrorKind.config.rawValue || $0.errorKind == ErrorKind.mapping.rawValue }) {
+                throw ExitCode(CommandFailure.Code.usageOrInput)
+            }
+            if results.contains(where: { !$0.ok }) { throw ExitCode(CommandFailure.Code.unreachable) }
+        }
+
+        private func check(_ configuration: TargetConfiguration, factory: ConnectorFactory) async -> Result {
+            let kind = configuration.kind.rawValue
+            let connector: any Connector
+            do {
+                guard let built = try factory.connector(for: configuration) else {
+                    return Result(target: configuration.name.rawValue, kind: kind, ok: false, errorKind: ErrorKind.config.rawValue, detail: "this build has no \(kind) connector")
+                }
+                connector = built
+            } catch {
+                return Result(target: configuration.name.rawValue, kind: kind, ok: false, errorKind: ErrorKind.config.rawValue, detail: "\(error)")
+            }
+            do {
+                let detail = try await connector.checkConnection()
+                return Result(target: configuration.name.rawValue, kind: kind, ok: true, errorKind: nil, detail: detail)
+            } catch {
+                return Result(target: configuration.name.rawValue, kind: kind, ok: false, errorKind: error.kind.rawValue, detail: error.description)
+            }
+        }
+    }
+}
