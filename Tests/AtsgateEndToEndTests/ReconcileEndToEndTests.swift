@@ -162,4 +162,41 @@ struct ReconcileEndToEndTests {
             #expect(complete?.findings.map(\.category) == ["missing_remote"])
         }
     }
+
+    @Test("--every runs again and again, never two at once, and SIGTERM ends it cleanly")
+    func periodic() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeLoxo.withRunning { fake in
+            let environment = try loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+            let schedule = try RunningAtsgate(
+                atsgate, ["reconcile", "--target", "loxo", "--organisation", LoxoEndToEndTests.organisation, "--every", "100ms"], environment: environment
+            )
+            struct StoredRun: Decodable {
+                var id: Int
+                var status: String
+                var startedAt: Date
+                var finishedAt: Date?
+            }
+            let decoder = loxo.decoder
+            decoder.dateDecodingStrategy = .iso8601
+            var runs: [StoredRun] = []
+            let giveUp = ContinuousClock.now + .seconds(30)
+            while runs.filter({ $0.status == "completed" }).count < 3, ContinuousClock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(100))
+                let listed = try atsgate.run(["reconcile", "runs", "--json"], environment: environment)
+                runs = (try? decoder.decode([StoredRun].self, from: Data(listed.stdout.utf8))) ?? []
+            }
+            schedule.send(SIGTERM)
+            #expect(schedule.waitForExit() == 0, "\(schedule.log)")
+
+            let listed = try atsgate.run(["reconcile", "runs", "--json"], environment: environment)
+            runs = try decoder.decode([StoredRun].self, from: Data(listed.stdout.utf8)).sorted { $0.id < $1.id }
+            #expect(runs.count >= 3)
+            #expect(!runs.contains { $0.status == "running" }, "SIGTERM leaves no run marked running")
+            for (earlier, later) in zip(runs, runs.dropFirst()) {
+                #expect(try #require(earlier.finishedAt) <= later.startedAt, "run \(later.id) started before run \(earlier.id) ended")
+            }
+        }
+    }
 }
