@@ -36,5 +36,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Reconcile 1,000,000 local jobs against an in-process fake target with planted differences.
+        .executableTarget(
+            name: "reconcile-benchmark",
+            dependencies: [
+                .product(name: "AtsgateCore", package: "atsgate"),
+                .product(name: "AtsgateSQLite", package: "atsgate"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ]
 )

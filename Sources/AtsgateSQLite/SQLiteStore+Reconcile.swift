@@ -5,11 +5,12 @@ import GRDB
 extension SQLiteStore: ReconcileStore {
     public func forEachLocalJobState(organisationID: OrganisationID, target: TargetName, _ body: @escaping @Sendable (LocalJobState) -> Void) async throws {
         try await read { db in
+            // Columns by position: a million rows read by name would look each name up every time.
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                SELECT j.id, j.qualification_status, j.status, j.version,
-                       s.id AS row_id, s.status AS row_status, s.operation, s.external_id, s.sent_job_version, s.sent_fields_digest
+                SELECT j.id, j.qualification_status = 'qualify', j.status = 'open', j.version,
+                       s.id, s.status, s.operation, s.external_id, s.sent_job_version, s.sent_fields_digest
                 FROM jobs AS j
                 LEFT JOIN job_external_submissions AS s
                     ON s.organisation_id = j.organisation_id AND s.job_id = j.id AND s.external_system = ?2 AND s.status <> 'cancelled'
@@ -18,23 +19,45 @@ extension SQLiteStore: ReconcileStore {
                 arguments: [organisationID.rawValue, target.rawValue]
             )
             while let row = try rows.next() {
-                var state = LocalJobState(
-                    jobID: JobID(row["id"] as String),
-                    isQualified: row["qualification_status"] as String == QualificationStatus.qualify.rawValue,
-                    isOpen: row["status"] as String == JobStatus.open.rawValue,
-                    version: row["version"],
-                    row: nil
-                )
-                if let rowID = row["row_id"] as Int64? {
-                    state.row = LocalJobState.Row(
-                        id: rowID,
-                        status: try row.enumValue("row_status", in: "job_external_submissions"),
-                        operation: try row.enumValue("operation", in: "job_external_submissions"),
-                        externalID: row["external_id"], sentVersion: row["sent_job_version"], sentDigest: row["sent_fields_digest"]
-                    )
+                var state = LocalJobState(jobID: JobID(row[0] as String), isQualified: row[1], isOpen: row[2], version: row[3], row: nil)
+                if let rowID = row[4] as Int64? {
+                    guard let status = OutboxStatus(rawValue: row[5]), let operation = SubmissionOperation(rawValue: row[6]) else {
+                        throw StoreError(.corruptRow, "job_external_submissions row \(rowID) holds an unknown status or operation")
+                    }
+                    state.row = LocalJobState.Row(id: rowID, status: status, operation: operation, externalID: row[7], sentVersion: row[8], sentDigest: row[9])
                 }
                 body(state)
             }
+        }
+    }
+
+    public func countLocalJobs(organisationID: OrganisationID) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE organisation_id = ?", arguments: [organisationID.rawValue]) ?? 0
+        }
+    }
+
+    public func jobSnapshots(organisationID: OrganisationID, jobIDs: [JobID]) async throws -> [JobID: JobSnapshot] {
+        guard !jobIDs.isEmpty else { return [:] }
+        return try await read { db in
+            var snapshots: [JobID: JobSnapshot] = [:]
+            for jobID in jobIDs {
+                snapshots[jobID] = try Self.fetchSnapshot(organisationID, jobID, db: db)
+            }
+            return snapshots
+        }
+    }
+
+    public func existingJobs(organisationID: OrganisationID, among jobIDs: [JobID]) async throws -> Set<JobID> {
+        guard !jobIDs.isEmpty else { return [] }
+        return try await read { db in
+            var existing: Set<JobID> = []
+            for jobID in jobIDs where try db.cachedRow(
+                sql: "SELECT 1 FROM jobs WHERE organisation_id = ? AND id = ?", arguments: [organisationID.rawValue, jobID.rawValue]
+            ) != nil {
+                existing.insert(jobID)
+            }
+            return existing
         }
     }
 

@@ -57,6 +57,7 @@ struct ReconcileDiffTests {
         }
         for job in remote { take(diff.compare(job)) }
         diff.remainingFindings(listingComplete: complete).forEach(take)
+        diff.orphans(existing: []).forEach(take)
         return (findings, drift, diff.counts)
     }
 
@@ -100,6 +101,15 @@ struct ReconcileDiffTests {
         }
         #expect(finding.remoteID == "NEW")
         #expect(remote.remoteID == "NEW")
+    }
+
+    @Test("Normalization: trimmed text, numbers in their shortest exact form, anything else untouched", arguments: [
+        ("Acme", "Acme"), (" Acme ", "Acme"), ("\u{00A0}Acme\n", "Acme"), ("120000.0", "120000"), ("120000.50", "120000.5"),
+        ("007", "7"), ("-0.50", "-0.5"), ("-0", "0"), ("0.000", "0"), ("1.2.3", "1.2.3"), ("1e5", "1e5"), ("12,5", "12,5"),
+        ("", ""), ("99999999999999999999.50", "99999999999999999999.5"), ("-", "-"), (".5", ".5"),
+    ])
+    func normalized(input: String, expected: String) {
+        #expect(ComparableFields.normalized(input) == expected)
     }
 
     @Test("Normalized fields: money and text compare by meaning, and the digest follows")

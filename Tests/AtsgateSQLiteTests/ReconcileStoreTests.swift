@@ -111,4 +111,26 @@ struct ReconcileStoreTests {
         #expect(runs.first { $0.id == first }?.status == .failed)
         #expect(runs.first { $0.id == later }?.status == .running)
     }
+
+    @Test("A marker of a job that exists but was never qualified is an orphan only while open; of a job that does not exist, always")
+    func orphansOfUnqualifiedJobs() async throws {
+        let temporary = try await prepared()
+        // job-3 exists (closed, never qualified); job-77 does not exist.
+        let listing = RemoteJobPage(jobs: [
+            RemoteJob(remoteID: "R1", marker: marker("job-1"), isOpen: true, fields: Self.title),
+            RemoteJob(remoteID: "R2", marker: marker("job-2"), isOpen: true, fields: Self.title),
+            RemoteJob(remoteID: "R3", marker: marker("job-3"), isOpen: false),
+            RemoteJob(remoteID: "R77", marker: marker("job-77"), isOpen: false),
+        ], next: nil)
+        let closed = try await runner(temporary, connector(pages: .success(listing))).run(.init(actor: "ops"))
+        #expect(closed.firstFindings.map { "\($0.category.rawValue) \($0.jobID?.rawValue ?? "-")" } == ["orphan_remote job-77"])
+        #expect(closed.firstFindings.first?.detail.contains("does not exist here") == true)
+
+        var reopened = listing
+        reopened.jobs[2].isOpen = true
+        let open = try await runner(temporary, connector(pages: .success(reopened))).run(.init(actor: "ops"))
+        let job3 = try #require(open.firstFindings.first { $0.jobID == "job-3" })
+        #expect(job3.category == .orphanRemote)
+        #expect(job3.detail.contains("not qualified"))
+    }
 }

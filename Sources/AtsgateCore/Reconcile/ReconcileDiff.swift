@@ -5,6 +5,9 @@
 /// (orphans, duplicates, unlinked ids, status mismatches, drift) are reported as the listing
 /// goes; findings that claim something is *absent* (missing, unsynced) only at the end, and only
 /// when the listing was complete.
+///
+/// The index is compact (a million jobs fit in about 120 MB): job id → position in an array of
+/// small entries, the stored digest kept as a number.
 public struct ReconcileDiff: Sendable {
     public enum Observation: Hashable, Sendable {
         case finding(ReconcileFinding)
@@ -22,30 +25,70 @@ public struct ReconcileDiff: Sendable {
         public var localCompared = 0
     }
 
-    private struct Entry: Sendable {
-        var state: LocalJobState
-        var linkedSeen = false
+    /// A remote job carrying our marker for a job the index does not hold: either a job that does
+    /// not exist here, or one that was never qualified nor sent. Only the store can tell.
+    public struct UnknownMarker: Hashable, Sendable {
+        public var jobID: JobID
+        public var remoteID: String
+        public var isOpen: Bool
     }
 
-    /// A remote job carrying a marker whose row does not point at it.
-    private typealias Extra = RemoteJob
+    private struct Entry: Sendable {
+        var externalID: String?
+        var sentDigest: UInt64?
+        var version: Int32
+        var sentVersion: Int32?
+        var status: OutboxStatus?
+        var operation: SubmissionOperation
+        var isQualified: Bool
+        var isOpen: Bool
+        var linkedSeen = false
+
+        init(_ state: LocalJobState) {
+            externalID = state.row?.externalID
+            // A digest that is not ours (not hex) never matches: the job is mapped again.
+            sentDigest = state.row?.sentDigest.flatMap { UInt64($0, radix: 16) }
+            version = Int32(clamping: state.version)
+            sentVersion = state.row?.sentVersion.map { Int32(clamping: $0) }
+            status = state.row?.status
+            operation = state.row?.operation ?? .create
+            isQualified = state.isQualified
+            isOpen = state.isOpen
+        }
+
+        var hasRow: Bool { status != nil }
+        /// Whether the target should hold the job open.
+        var shouldBeOpenRemotely: Bool { isQualified && isOpen }
+    }
 
     public let organisationID: OrganisationID
-    private var locals: [JobID: Entry] = [:]
-    private var extras: [JobID: [Extra]] = [:]
+    private var index: [JobID: Int32] = [:]
+    private var entries: ContiguousArray<Entry> = []
+    /// Remote jobs carrying a marker whose row does not point at them (usually none).
+    private var extras: [JobID: [RemoteJob]] = [:]
+    public private(set) var unknownMarkers: [UnknownMarker] = []
     public private(set) var counts = Counts()
 
     public init(organisationID: OrganisationID) {
         self.organisationID = organisationID
     }
 
-    public mutating func addLocal(_ state: LocalJobState) {
-        locals[state.jobID] = Entry(state: state)
-        counts.localCompared += 1
+    /// Reserving before ``addLocal(_:)`` keeps the index from growing by doubling, which holds
+    /// the old and the new table at once.
+    public mutating func reserveLocalCapacity(_ count: Int) {
+        index.reserveCapacity(count)
+        entries.reserveCapacity(count)
     }
 
-    public mutating func reserveLocalCapacity(_ count: Int) {
-        locals.reserveCapacity(count)
+    public mutating func addLocal(_ state: LocalJobState) {
+        let entry = Entry(state)
+        if let position = index.updateValue(Int32(entries.count), forKey: state.jobID) {
+            index[state.jobID] = position
+            entries[Int(position)] = entry
+        } else {
+            entries.append(entry)
+            counts.localCompared += 1
+        }
     }
 
     public mutating func compare(_ remote: RemoteJob) -> Observation? {
@@ -54,55 +97,64 @@ public struct ReconcileDiff: Sendable {
             counts.remoteNotOurs += 1
             return nil
         }
-        guard let entry = locals[marker.jobID] else {
-            return .finding(ReconcileFinding(
-                category: .orphanRemote, jobID: marker.jobID, remoteID: remote.remoteID,
-                detail: "the target's job carries the marker of job \(marker.jobID), which does not exist here"
-            ))
+        guard let position = index[marker.jobID].map(Int.init) else {
+            unknownMarkers.append(UnknownMarker(jobID: marker.jobID, remoteID: remote.remoteID, isOpen: remote.isOpen))
+            return nil
         }
-        let state = entry.state
-        guard let row = state.row, let linked = row.externalID, linked == remote.remoteID else {
-            if state.row == nil, !state.isQualified {
-                guard remote.isOpen else { return nil }
-                return .finding(ReconcileFinding(
-                    category: .orphanRemote, jobID: marker.jobID, remoteID: remote.remoteID,
-                    detail: "open at the target, but job \(marker.jobID) is not qualified and atsgate never sent it"
-                ))
+        let entry = entries[position]
+        guard entry.hasRow, let linked = entry.externalID, linked == remote.remoteID else {
+            if !entry.hasRow, !entry.isQualified {
+                return remote.isOpen ? .finding(Self.unqualifiedOrphan(marker.jobID, remote.remoteID)) : nil
             }
             extras[marker.jobID, default: []].append(remote)
             return nil
         }
-        locals[marker.jobID]?.linkedSeen = true
+        entries[position].linkedSeen = true
         // A row with work queued or in flight will change the remote job anyway; a failed one waits for an operator.
-        guard row.status == .sent else { return nil }
-        if state.shouldBeOpenRemotely != remote.isOpen {
+        guard entry.status == .sent else { return nil }
+        if entry.shouldBeOpenRemotely != remote.isOpen {
             return .finding(ReconcileFinding(
-                category: .statusMismatch, jobID: state.jobID, remoteID: remote.remoteID,
-                detail: state.shouldBeOpenRemotely ? "open here, closed at the target" : "closed here (or not qualified), open at the target",
-                repair: state.shouldBeOpenRemotely ? .enqueueUpdate : .enqueueClose
+                category: .statusMismatch, jobID: marker.jobID, remoteID: remote.remoteID,
+                detail: entry.shouldBeOpenRemotely ? "open here, closed at the target" : "closed here (or not qualified), open at the target",
+                repair: entry.shouldBeOpenRemotely ? .enqueueUpdate : .enqueueClose
             ))
         }
         guard remote.isOpen, !remote.fields.isEmpty else { return nil }
-        if row.sentVersion == state.version, let sent = row.sentDigest, sent == remote.fields.digest { return nil }
-        return .driftCandidate(state.jobID, remote)
+        if entry.sentVersion == entry.version, let sent = entry.sentDigest, sent == remote.fields.digestValue { return nil }
+        return .driftCandidate(marker.jobID, remote)
+    }
+
+    /// The orphans among ``unknownMarkers``, once the store has said which of their jobs exist
+    /// here (none of them is qualified or has a row, or the index would hold it): a job that
+    /// exists is an orphan only while it is open at the target.
+    public func orphans(existing: Set<JobID>) -> [Observation] {
+        unknownMarkers.compactMap { marker in
+            if existing.contains(marker.jobID) {
+                return marker.isOpen ? .finding(Self.unqualifiedOrphan(marker.jobID, marker.remoteID)) : nil
+            }
+            return .finding(ReconcileFinding(
+                category: .orphanRemote, jobID: marker.jobID, remoteID: marker.remoteID,
+                detail: "the target's job carries the marker of job \(marker.jobID), which does not exist here"
+            ))
+        }
     }
 
     /// What is left once the listing has ended: duplicates and unlinked ids found along the way,
     /// and — only after a complete listing — what the target should have but does not.
-    /// (Never a drift candidate.)
+    /// (Never a drift candidate; orphans come from ``orphans(existing:)``.)
     public func remainingFindings(listingComplete: Bool) -> [Observation] {
         var findings: [Observation] = []
         for (jobID, found) in extras {
-            guard let entry = locals[jobID] else { continue }
+            guard let position = index[jobID] else { continue }
+            let entry = entries[Int(position)]
             var carriers = found
             if !entry.linkedSeen, let first = carriers.first {
                 carriers.removeFirst()
                 // An in-flight create's worker is about to find (or has just made) this job: not ours to adopt.
-                if entry.state.row?.status != .inFlight {
-                    let linked = entry.state.row?.externalID
+                if entry.status != .inFlight {
                     findings.append(.unlinked(ReconcileFinding(
                         category: .unlinkedRemote, jobID: jobID, remoteID: first.remoteID,
-                        detail: linked.map { "the target's job \(first.remoteID) carries the marker; the row points at \($0), which the target no longer lists" }
+                        detail: entry.externalID.map { "the target's job \(first.remoteID) carries the marker; the row points at \($0), which the target no longer lists" }
                             ?? "the target's job \(first.remoteID) carries the marker; the row has no remote id",
                         repair: .adopt
                     ), first))
@@ -111,20 +163,21 @@ public struct ReconcileDiff: Sendable {
             for carrier in carriers {
                 findings.append(.finding(ReconcileFinding(
                     category: .duplicateRemote, jobID: jobID, remoteID: carrier.remoteID,
-                    detail: "another remote job carries the same marker (ours: \(entry.state.row?.externalID ?? found[0].remoteID))"
+                    detail: "another remote job carries the same marker (ours: \(entry.externalID ?? found[0].remoteID))"
                 )))
             }
         }
         guard listingComplete else { return findings }
-        for (jobID, entry) in locals where extras[jobID] == nil && !entry.linkedSeen && entry.state.shouldBeOpenRemotely {
-            let state = entry.state
-            if let row = state.row, let linked = row.externalID {
-                guard row.status != .inFlight, !(row.status == .pending && row.operation == .create) else { continue }
+        for (jobID, position) in index {
+            let entry = entries[Int(position)]
+            guard !entry.linkedSeen, entry.shouldBeOpenRemotely, extras[jobID] == nil else { continue }
+            if let linked = entry.externalID {
+                guard entry.status != .inFlight, !(entry.status == .pending && entry.operation == .create) else { continue }
                 findings.append(.finding(ReconcileFinding(
                     category: .missingRemote, jobID: jobID, remoteID: linked,
                     detail: "linked to remote job \(linked), which the target no longer lists (deleted or merged?)", repair: .enqueueCreate
                 )))
-            } else if state.row == nil {
+            } else if !entry.hasRow {
                 findings.append(.finding(ReconcileFinding(
                     category: .unsynced, jobID: jobID, remoteID: nil,
                     detail: "qualified and open here, not at the target, and no outbox row delivers it", repair: .enqueueCreate
@@ -132,5 +185,12 @@ public struct ReconcileDiff: Sendable {
             }
         }
         return findings
+    }
+
+    private static func unqualifiedOrphan(_ jobID: JobID, _ remoteID: String) -> ReconcileFinding {
+        ReconcileFinding(
+            category: .orphanRemote, jobID: jobID, remoteID: remoteID,
+            detail: "open at the target, but job \(jobID) is not qualified and atsgate never sent it"
+        )
     }
 }

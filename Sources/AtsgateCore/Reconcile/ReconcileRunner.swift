@@ -78,7 +78,9 @@ public struct ReconcileRunner: Sendable {
         let stopwatch = ContinuousClock()
         do {
             let loadStart = stopwatch.now
-            let diffBox = Mutex(ReconcileDiff(organisationID: organisationID))
+            var empty = ReconcileDiff(organisationID: organisationID)
+            empty.reserveLocalCapacity(try await store.countLocalJobs(organisationID: organisationID))
+            let diffBox = Mutex(empty)
             try await store.forEachLocalJobState(organisationID: organisationID, target: target.name) { state in
                 diffBox.withLock { $0.addLocal(state) }
             }
@@ -92,11 +94,12 @@ public struct ReconcileRunner: Sendable {
             let listingStart = stopwatch.now
             var partialReason: String?
             var listing = connector.allJobs().makeAsyncIterator()
+            var resolver = ObservationResolver(store: store, connector: connector, organisationID: organisationID)
             var lastHeartbeat = listingStart
             var pages = 0
             do {
                 while let remote = try await listing.next() {
-                    if let observation = diff.compare(remote) { try await resolve(observation, into: &sink) }
+                    if let observation = diff.compare(remote) { try await resolver.add(observation, into: &sink) }
                     if listing.pagesFetched != pages {
                         pages = listing.pagesFetched
                         options.progress?(ReconcileProgress(
@@ -116,8 +119,14 @@ public struct ReconcileRunner: Sendable {
                 partialReason = "the run was interrupted after \(diff.counts.remoteListed) jobs"
             }
             for observation in diff.remainingFindings(listingComplete: partialReason == nil) {
-                try await resolve(observation, into: &sink)
+                try await resolver.add(observation, into: &sink)
             }
+            // Markers of jobs the index does not hold show presence at the target, so they count after a partial listing too.
+            let existing = try await store.existingJobs(organisationID: organisationID, among: diff.unknownMarkers.map(\.jobID))
+            for observation in diff.orphans(existing: existing) {
+                try await resolver.add(observation, into: &sink)
+            }
+            try await resolver.flush(into: &sink)
             try await sink.flush()
             let listingAndDiff = stopwatch.now - listingStart
 
@@ -136,40 +145,6 @@ public struct ReconcileRunner: Sendable {
             ))
             throw error
         }
-    }
-
-    private func resolve(_ observation: ReconcileDiff.Observation, into sink: inout FindingSink) async throws {
-        switch observation {
-        case .finding(let finding):
-            try await sink.add(finding)
-        case .driftCandidate(let jobID, let remote):
-            guard let differences = try await differences(jobID, remote), !differences.fields.isEmpty else { return }
-            try await sink.add(ReconcileFinding(
-                category: .drift, jobID: jobID, remoteID: remote.remoteID, detail: differences.detail, fields: differences.fields, repair: .enqueueUpdate
-            ))
-        case .unlinked(var finding, let remote):
-            // Adopting a job whose fields differ also queues an update, so the next run finds it in sync.
-            if let jobID = finding.jobID, let differences = try await differences(jobID, remote), !differences.fields.isEmpty {
-                finding.fields = differences.fields
-                finding.detail += "; it differs: \(differences.detail)"
-            }
-            try await sink.add(finding)
-        }
-    }
-
-    /// Maps the job as it is now and compares field by field with the remote job; `nil` for a job that no longer exists.
-    private func differences(_ jobID: JobID, _ remote: RemoteJob) async throws -> (fields: [String], detail: String)? {
-        guard let snapshot = try await store.jobSnapshot(organisationID: organisationID, jobID: jobID) else { return nil }
-        let local: ComparableFields
-        do {
-            local = try connector.comparableFields(of: snapshot)
-        } catch {
-            return (["(mapping)"], "cannot compare: the job no longer maps (\(error.message))")
-        }
-        let names = Set(local.values.keys).union(remote.fields.values.keys)
-        let differing = local.differences(from: remote.fields, in: names)
-        let shown = differing.prefix(5).map { "\($0): target '\(remote.fields[$0] ?? "")', here '\(local[$0] ?? "")'" }
-        return (differing, shown.joined(separator: "; ") + (differing.count > 5 ? "; …" : ""))
     }
 }
 
@@ -219,5 +194,74 @@ private struct FindingSink {
             }
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Resolves what needs the local job mapped again (drift candidates, unlinked jobs) in batches:
+/// one read loads the snapshots of up to ``ReconcileRunner/batchSize`` jobs.
+private struct ObservationResolver {
+    let store: any ReconcileStore
+    let connector: any Connector
+    let organisationID: OrganisationID
+    var waiting: [ReconcileDiff.Observation] = []
+
+    init(store: any ReconcileStore, connector: any Connector, organisationID: OrganisationID) {
+        self.store = store
+        self.connector = connector
+        self.organisationID = organisationID
+    }
+
+    mutating func add(_ observation: ReconcileDiff.Observation, into sink: inout FindingSink) async throws {
+        guard case .finding(let finding) = observation else {
+            waiting.append(observation)
+            if waiting.count >= ReconcileRunner.batchSize { try await flush(into: &sink) }
+            return
+        }
+        try await sink.add(finding)
+    }
+
+    mutating func flush(into sink: inout FindingSink) async throws {
+        guard !waiting.isEmpty else { return }
+        let jobIDs = waiting.compactMap { observation -> JobID? in
+            switch observation {
+            case .driftCandidate(let jobID, _): jobID
+            case .unlinked(let finding, _): finding.jobID
+            case .finding: nil
+            }
+        }
+        let snapshots = try await store.jobSnapshots(organisationID: organisationID, jobIDs: jobIDs)
+        for observation in waiting {
+            switch observation {
+            case .finding(let finding):
+                try await sink.add(finding)
+            case .driftCandidate(let jobID, let remote):
+                guard let snapshot = snapshots[jobID], let differences = differences(snapshot, remote), !differences.fields.isEmpty else { continue }
+                try await sink.add(ReconcileFinding(
+                    category: .drift, jobID: jobID, remoteID: remote.remoteID, detail: differences.detail, fields: differences.fields, repair: .enqueueUpdate
+                ))
+            case .unlinked(var finding, let remote):
+                // Adopting a job whose fields differ also queues an update, so the next run finds it in sync.
+                if let snapshot = finding.jobID.flatMap({ snapshots[$0] }), let differences = differences(snapshot, remote), !differences.fields.isEmpty {
+                    finding.fields = differences.fields
+                    finding.detail += "; it differs: \(differences.detail)"
+                }
+                try await sink.add(finding)
+            }
+        }
+        waiting.removeAll(keepingCapacity: true)
+    }
+
+    /// The job as it maps now, compared field by field with the remote job.
+    private func differences(_ snapshot: JobSnapshot, _ remote: RemoteJob) -> (fields: [String], detail: String)? {
+        let local: ComparableFields
+        do {
+            local = try connector.comparableFields(of: snapshot)
+        } catch {
+            return (["(mapping)"], "cannot compare: the job no longer maps (\(error.message))")
+        }
+        let names = Set(local.values.keys).union(remote.fields.values.keys)
+        let differing = local.differences(from: remote.fields, in: names)
+        let shown = differing.prefix(5).map { "\($0): target '\(remote.fields[$0] ?? "")', here '\(local[$0] ?? "")'" }
+        return (differing, shown.joined(separator: "; ") + (differing.count > 5 ? "; …" : ""))
     }
 }

@@ -47,7 +47,15 @@ public protocol ReconcileStore: Sendable {
     /// row for the target, from one consistent read.
     func forEachLocalJobState(organisationID: OrganisationID, target: TargetName, _ body: @escaping @Sendable (LocalJobState) -> Void) async throws
 
-    func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot?
+    /// An upper bound of what ``forEachLocalJobState(organisationID:target:_:)`` will call with,
+    /// to size the index once.
+    func countLocalJobs(organisationID: OrganisationID) async throws -> Int
+
+    /// The jobs with these ids (any state), from one read.
+    func jobSnapshots(organisationID: OrganisationID, jobIDs: [JobID]) async throws -> [JobID: JobSnapshot]
+
+    /// Which of these jobs exist here.
+    func existingJobs(organisationID: OrganisationID, among jobIDs: [JobID]) async throws -> Set<JobID>
 
     /// Starts a run, refusing while another run of the same target and organisation is alive
     /// (its heartbeat younger than `staleAfter`); an older one is marked failed.
