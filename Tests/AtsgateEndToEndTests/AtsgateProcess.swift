@@ -35,6 +35,53 @@ struct AtsgateProcess {
     }
 
     /// Runs `atsgate ARGUMENTS` with the repository's `connectors/` as configuration and a database in the working folder.
+    ///
+    /// Waits without blocking a thread: the fakes these tests talk to answer on Swift's cooperative
+    /// threads (two on a 2-core machine), and a test blocking them in `waitUntilExit` starves them.
+    func execute(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Result {
+        let process = try makeProcess(arguments, environment: extra)
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { process in
+            exited.continuation.yield(process.terminationStatus)
+            exited.continuation.finish()
+        }
+        try process.run()
+        async let out = Self.readToEnd(stdout.fileHandleForReading)
+        async let err = Self.readToEnd(stderr.fileHandleForReading)
+        let (output, errors) = await (out, err)
+        var status: Int32 = -1
+        for await code in exited.stream { status = code }
+        return Result(exitCode: status, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self))
+    }
+
+    /// Reads a pipe to its end on a thread of its own, not a cooperative one.
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: handle.readDataToEndOfFile())
+            }
+        }
+    }
+
+    private func makeProcess(_ arguments: [String], environment extra: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = workingDirectory
+        var environment = ProcessInfo.processInfo.environment
+        environment["ATSGATE_DATABASE"] = databasePath
+        environment["ATSGATE_CONFIG"] = Self.repositoryRoot.path
+        environment.removeValue(forKey: "ATSGATE_ORGANISATION")
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        return process
+    }
+
+    /// The blocking form, kept for tests not yet moved to ``execute(_:environment:)``; it blocks a cooperative thread.
     func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
@@ -71,6 +118,7 @@ final class RunningAtsgate: Sendable {
     private let process: Mutex<Process>
     private let state = Mutex(State())
     private let processIdentifier: Int32
+    private let exitStatus: AsyncStream<Int32>
 
     init(_ atsgate: AtsgateProcess, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         let process = Process()
@@ -85,6 +133,12 @@ final class RunningAtsgate: Sendable {
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
+        let (exitStatus, exited) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.exitStatus = exitStatus
+        process.terminationHandler = { process in
+            exited.yield(process.terminationStatus)
+            exited.finish()
+        }
         try process.run()
         processIdentifier = process.processIdentifier
         self.process = Mutex(process)
@@ -119,11 +173,11 @@ final class RunningAtsgate: Sendable {
         kill(processIdentifier, signal)
     }
 
-    func waitForExit() -> Int32 {
-        process.withLock { process in
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
+    /// Waits for the process to end without blocking a thread.
+    func waitForExit() async -> Int32 {
+        var status: Int32 = -1
+        for await code in exitStatus { status = code }
+        return status
     }
 }
 

@@ -11,21 +11,21 @@ struct ConnectorsCheckEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            let environment = try loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
-            let ok = try atsgate.run(["connectors", "check", "--target", "loxo"], environment: environment)
+            let environment = try await loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+            let ok = try await atsgate.execute(["connectors", "check", "--target", "loxo"], environment: environment)
             #expect(ok.exitCode == 0, "\(ok.stderr)")
             #expect(ok.stdout.contains("ok"))
 
             var wrongKey = environment
             wrongKey[LoxoEndToEndTests.keyVariable] = "not-the-key"
-            let refused = try atsgate.run(["connectors", "check", "--json"], environment: wrongKey)
+            let refused = try await atsgate.execute(["connectors", "check", "--json"], environment: wrongKey)
             #expect(refused.exitCode == 3)
             #expect(refused.stdout.contains("\"error_kind\" : \"auth\""))
             #expect(!refused.stdout.contains("not-the-key"), "the key's value is never printed")
 
             var unset = environment
             unset.removeValue(forKey: LoxoEndToEndTests.keyVariable)
-            let missing = try atsgate.run(["connectors", "check"], environment: unset)
+            let missing = try await atsgate.execute(["connectors", "check"], environment: unset)
             #expect(missing.exitCode == 2)
             #expect(missing.stdout.contains(LoxoEndToEndTests.keyVariable))
 

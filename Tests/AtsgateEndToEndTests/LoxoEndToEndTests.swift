@@ -28,34 +28,34 @@ struct LoxoEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            let environment = try prepare(atsgate, fake: fake, retryBaseDelay: "1s")
-            try qualify(atsgate, jobIDs, environment: environment)
+            let environment = try await prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+            try await qualify(atsgate, jobIDs, environment: environment)
 
             // Given every job queued, when one worker runs until idle…
-            let worker = try atsgate.run(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
+            let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
             #expect(worker.exitCode == 0, "\(worker.stderr)")
 
             // …then every row is sent, with the id of a Loxo job carrying that row's marker.
-            let rows = try listRows(atsgate, environment: environment)
+            let rows = try await listRows(atsgate, environment: environment)
             #expect(rows.map(\.jobId).sorted() == jobIDs.sorted())
             for row in rows {
                 #expect(row.status == "sent", "\(row.jobId): \(row.lastErrorKind ?? "-") \(row.lastErrorMessage ?? "")")
                 let job = fake.jobs.first { "\($0.id)" == row.externalId }
                 #expect(job?.fields["custom_text_1"] == marker(row.jobId), "row of \(row.jobId) has external id \(row.externalId ?? "none")")
             }
-            try expectLoxoHolds(exactly: jobs, crm: crm, fake: fake)
+            try await expectLoxoHolds(exactly: jobs, crm: crm, fake: fake)
 
             // When one of them is closed in the CRM and the worker runs again…
             let closed = jobIDs[0]
-            let close = try atsgate.run(["jobs", "close", closed, "--organisation", Self.organisation], environment: environment)
+            let close = try await atsgate.execute(["jobs", "close", closed, "--organisation", Self.organisation], environment: environment)
             #expect(close.exitCode == 0, "\(close.stderr)")
             let before = (jobs: fake.jobs.count, companies: fake.companies.count, people: fake.people.count)
             let requestsBefore = fake.requests.count
-            let again = try atsgate.run(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
+            let again = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
             #expect(again.exitCode == 0, "\(again.stderr)")
 
             // …then its Loxo job is closed through a PUT, the others stay open, and nothing new was created.
-            let closeRow = try #require(try listRows(atsgate, environment: environment).first { $0.jobId == closed })
+            let closeRow = try #require(try await listRows(atsgate, environment: environment).first { $0.jobId == closed })
             #expect(closeRow.operation == "close")
             #expect(closeRow.status == "sent", "\(closeRow.lastErrorMessage ?? "")")
             for job in fake.jobs {
@@ -67,7 +67,7 @@ struct LoxoEndToEndTests {
             #expect(fake.people.count == before.people)
             let closeWrites = fake.requests.dropFirst(requestsBefore).filter { $0.method != "GET" }
             #expect(closeWrites.map(\.method) == ["PUT"], "the close writes only the job: \(closeWrites.map { "\($0.method) \($0.path)" })")
-            try expectLoxoHolds(exactly: jobs, crm: crm, fake: fake)
+            try await expectLoxoHolds(exactly: jobs, crm: crm, fake: fake)
         }
     }
 
@@ -90,12 +90,12 @@ struct LoxoEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            let environment = try prepare(atsgate, fake: fake, retryBaseDelay: "200ms")
+            let environment = try await prepare(atsgate, fake: fake, retryBaseDelay: "200ms")
             if dropped == .jobCreate {
                 try await createCompany(named: try #require(crm.companies[job.companyID]?.name), at: fake)
                 #expect(fake.companies.count == 1)
             }
-            try qualify(atsgate, [jobID], environment: environment)
+            try await qualify(atsgate, [jobID], environment: environment)
 
             // Given the next write is stored and its connection dropped before any answer…
             fake.script(.commitThenDropConnection)
@@ -108,13 +108,13 @@ struct LoxoEndToEndTests {
             let marked = fake.jobs.filter { $0.fields["custom_text_1"] == marker(jobID) }
             #expect(marked.count == 1)
             #expect(marked.first.map { "\($0.id)" } == row.externalId)
-            try expectLoxoHolds(exactly: [job], crm: crm, fake: fake)
+            try await expectLoxoHolds(exactly: [job], crm: crm, fake: fake)
             let posts = fake.requests.filter { $0.method == "POST" }
             #expect(posts.filter { $0.path.hasSuffix("/jobs") }.count == 1, "no second job create")
             #expect(posts.filter { $0.path.hasSuffix("/companies") }.count == 1, "no second company create")
 
             // The history shows the dropped attempt as a transient failure, then the delivery.
-            let shown = try atsgate.run(["outbox", "show", "\(row.id)", "--json"], environment: environment)
+            let shown = try await atsgate.execute(["outbox", "show", "\(row.id)", "--json"], environment: environment)
             #expect(shown.exitCode == 0, "\(shown.stderr)")
             let attempts = try decoder.decode(ShownRow.self, from: Data(shown.stdout.utf8)).attempts
             #expect(attempts.map(\.outcome) == ["retry", "sent"], "\(shown.stdout)")
@@ -130,12 +130,12 @@ struct LoxoEndToEndTests {
     // MARK: - Sandbox
 
     @Test("atsgate sandbox with the repository's mappings ends with every qualified job at Loxo exactly once")
-    func sandbox() throws {
+    func sandbox() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         let root = AtsgateProcess.repositoryRoot
         let directory = atsgate.workingDirectory.appendingPathComponent("sbx")
-        let result = try atsgate.run([
+        let result = try await atsgate.execute([
             "sandbox", "--directory", directory.path, "--config", root.path, "--data", atsgate.exampleDataset,
         ])
         #expect(result.exitCode == 0, "\(result.stdout.suffix(2_000))\n\(result.stderr)")
@@ -148,7 +148,7 @@ struct LoxoEndToEndTests {
         // Without mappings/ under --config there is nothing to run with.
         let empty = atsgate.workingDirectory.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let refused = try atsgate.run([
+        let refused = try await atsgate.execute([
             "sandbox", "--directory", atsgate.workingDirectory.appendingPathComponent("sbx2").path,
             "--config", empty.path, "--data", atsgate.exampleDataset,
         ])
@@ -160,7 +160,7 @@ struct LoxoEndToEndTests {
 
     /// Loxo holds exactly `jobs` (one each, by marker), exactly their companies, exactly their
     /// companies' decision makers and hiring managers, and each job's contacts are its company's.
-    func expectLoxoHolds(exactly jobs: [ExampleCRM.Job], crm: ExampleCRM, fake: FakeLoxo) throws {
+    func expectLoxoHolds(exactly jobs: [ExampleCRM.Job], crm: ExampleCRM, fake: FakeLoxo) async throws {
         let companyIDs = Set(jobs.map(\.companyID))
         let expectedCompanies = try companyIDs.map { try #require(crm.companies[$0]).name }.sorted()
         #expect(fake.companies.compactMap { $0.fields["name"] }.sorted() == expectedCompanies, "each company of the jobs once, and no other")
@@ -200,7 +200,7 @@ struct LoxoEndToEndTests {
 
     /// A `loxo` target pointing at the fake, the repository's Loxo mapping, and the example CRM imported.
     /// - Returns: the environment every later command runs with.
-    func prepare(_ atsgate: AtsgateProcess, fake: FakeLoxo, retryBaseDelay: String) throws -> [String: String] {
+    func prepare(_ atsgate: AtsgateProcess, fake: FakeLoxo, retryBaseDelay: String) async throws -> [String: String] {
         try atsgate.writeTarget("loxo", """
             kind: loxo
             base_url: \(fake.baseURL)
@@ -227,14 +227,14 @@ struct LoxoEndToEndTests {
             at: AtsgateProcess.repositoryRoot.appendingPathComponent("mappings/loxo.yaml"), to: mappings.appendingPathComponent("loxo.yaml")
         )
         let environment = atsgate.localConfig.merging([Self.keyVariable: fake.apiKey]) { _, new in new }
-        let imported = try atsgate.run(["import", atsgate.exampleDataset], environment: environment)
+        let imported = try await atsgate.execute(["import", atsgate.exampleDataset], environment: environment)
         #expect(imported.exitCode == 0, "\(imported.stderr)")
         return environment
     }
 
-    func qualify(_ atsgate: AtsgateProcess, _ jobs: [String], environment: [String: String]) throws {
+    func qualify(_ atsgate: AtsgateProcess, _ jobs: [String], environment: [String: String]) async throws {
         for job in jobs {
-            let result = try atsgate.run(["jobs", "qualify", job, "--organisation", Self.organisation], environment: environment)
+            let result = try await atsgate.execute(["jobs", "qualify", job, "--organisation", Self.organisation], environment: environment)
             #expect(result.exitCode == 0, "\(job): \(result.stderr)")
         }
     }
@@ -245,9 +245,9 @@ struct LoxoEndToEndTests {
         let clock = ContinuousClock()
         let giveUp = clock.now + .seconds(20)
         while true {
-            let worker = try atsgate.run(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
+            let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
             #expect(worker.exitCode == 0, "\(worker.stderr)")
-            let rows = try listRows(atsgate, environment: environment)
+            let rows = try await listRows(atsgate, environment: environment)
             if rows.allSatisfy({ $0.status == "sent" || $0.status == "failed" }) || clock.now > giveUp { return rows }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -295,8 +295,8 @@ struct LoxoEndToEndTests {
         return decoder
     }
 
-    func listRows(_ atsgate: AtsgateProcess, environment: [String: String]) throws -> [ListedRow] {
-        let result = try atsgate.run(["outbox", "list", "--json"], environment: environment)
+    func listRows(_ atsgate: AtsgateProcess, environment: [String: String]) async throws -> [ListedRow] {
+        let result = try await atsgate.execute(["outbox", "list", "--json"], environment: environment)
         #expect(result.exitCode == 0, "\(result.stderr)")
         return try decoder.decode([ListedRow].self, from: Data(result.stdout.utf8))
     }

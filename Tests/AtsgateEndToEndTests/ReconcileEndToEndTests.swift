@@ -31,15 +31,15 @@ struct ReconcileEndToEndTests {
         var findings: [Finding]
     }
 
-    func reconcile(_ atsgate: AtsgateProcess, _ extra: [String] = [], environment: [String: String]) throws -> (Int32, Report?) {
-        let result = try atsgate.run(["reconcile", "--target", "loxo", "--organisation", LoxoEndToEndTests.organisation, "--json"] + extra, environment: environment)
+    func reconcile(_ atsgate: AtsgateProcess, _ extra: [String] = [], environment: [String: String]) async throws -> (Int32, Report?) {
+        let result = try await atsgate.execute(["reconcile", "--target", "loxo", "--organisation", LoxoEndToEndTests.organisation, "--json"] + extra, environment: environment)
         #expect(result.stderr.isEmpty || result.exitCode != 0, "nothing but JSON: \(result.stderr)")
         return (result.exitCode, try? loxo.decoder.decode(Report.self, from: Data(result.stdout.utf8)))
     }
 
     /// `reconcile --apply`, then the worker until every row settled.
     func repairAndDeliver(_ atsgate: AtsgateProcess, environment: [String: String]) async throws {
-        let (_, applied) = try reconcile(atsgate, ["--apply"], environment: environment)
+        let (_, applied) = try await reconcile(atsgate, ["--apply"], environment: environment)
         #expect(applied?.run.status == "completed")
         let rows = try await loxo.deliverUntilSettled(atsgate, environment: environment)
         #expect(rows.allSatisfy { $0.status == "sent" })
@@ -61,17 +61,17 @@ struct ReconcileEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            let environment = try loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
-            try loxo.qualify(atsgate, ["job-001", "job-002", "job-004", "job-005"], environment: environment)
+            let environment = try await loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+            try await loxo.qualify(atsgate, ["job-001", "job-002", "job-004", "job-005"], environment: environment)
             let delivered = try await loxo.deliverUntilSettled(atsgate, environment: environment)
             #expect(delivered.allSatisfy { $0.status == "sent" })
             let remote = { (job: String) in try #require(fake.jobs.first { $0.fields["custom_text_1"] == loxo.marker(job) }) }
 
             // The CRM export already had qualified jobs: imported as they are, nothing sent them yet.
-            let (_, first) = try reconcile(atsgate, environment: environment)
+            let (_, first) = try await reconcile(atsgate, environment: environment)
             #expect(Set(first?.findings.map { "\($0.category) \($0.jobId ?? "-")" } ?? []) == Set(try Self.importedQualifiedOpenJobs().map { "unsynced \($0)" }))
             try await repairAndDeliver(atsgate, environment: environment)
-            let (cleanExit, clean) = try reconcile(atsgate, ["--fail-on-findings"], environment: environment)
+            let (cleanExit, clean) = try await reconcile(atsgate, ["--fail-on-findings"], environment: environment)
             #expect(cleanExit == 0)
             #expect(clean?.findings == [])
 
@@ -82,13 +82,13 @@ struct ReconcileEndToEndTests {
             let copy = fake.addJob(["title": "copy", "custom_text_1": loxo.marker("job-005")])
             let orphan = fake.addJob(["title": "made by hand", "custom_text_1": loxo.marker("job-999")])
             // Planted here: a job whose create answer was lost (Loxo has it, the row does not), and a cancelled row.
-            try loxo.qualify(atsgate, ["job-003", "job-006"], environment: environment)
+            try await loxo.qualify(atsgate, ["job-003", "job-006"], environment: environment)
             let unanswered = fake.addJob(["title": "answer lost", "custom_text_1": loxo.marker("job-003")])
-            let rows = try loxo.listRows(atsgate, environment: environment)
+            let rows = try await loxo.listRows(atsgate, environment: environment)
             let cancelRow = try #require(rows.first { $0.jobId == "job-006" })
-            #expect(try atsgate.run(["outbox", "cancel", "\(cancelRow.id)"], environment: environment).exitCode == 0)
+            #expect(try await atsgate.execute(["outbox", "cancel", "\(cancelRow.id)"], environment: environment).exitCode == 0)
 
-            let (exit, found) = try reconcile(atsgate, ["--fail-on-findings"], environment: environment)
+            let (exit, found) = try await reconcile(atsgate, ["--fail-on-findings"], environment: environment)
             #expect(exit == 1, "--fail-on-findings")
             let report = try #require(found)
             #expect(report.run.status == "completed")
@@ -107,9 +107,9 @@ struct ReconcileEndToEndTests {
             #expect(report.findings.first { $0.category == "duplicate_remote" }?.remoteId == String(copy))
             #expect(report.findings.first { $0.category == "orphan_remote" }?.remoteId == String(orphan))
 
-            let (_, applied) = try reconcile(atsgate, ["--apply"], environment: environment)
+            let (_, applied) = try await reconcile(atsgate, ["--apply"], environment: environment)
             #expect(applied?.repairedRows == 5)
-            let repaired = try loxo.listRows(atsgate, environment: environment)
+            let repaired = try await loxo.listRows(atsgate, environment: environment)
             func row(_ job: String) -> String? {
                 repaired.first { $0.jobId == job }.map { "\($0.status) \($0.operation) \($0.externalId ?? "-")" }
             }
@@ -120,20 +120,20 @@ struct ReconcileEndToEndTests {
             #expect(row("job-003") == "pending update \(unanswered)")
             #expect(row("job-006") == "pending create -")
 
-            let (_, again) = try reconcile(atsgate, ["--apply"], environment: environment)
+            let (_, again) = try await reconcile(atsgate, ["--apply"], environment: environment)
             #expect(again?.repairedRows == 0)
-            #expect(try loxo.listRows(atsgate, environment: environment).map { "\($0.id) \($0.status) \($0.operation)" }
+            #expect(try await loxo.listRows(atsgate, environment: environment).map { "\($0.id) \($0.status) \($0.operation)" }
                 == repaired.map { "\($0.id) \($0.status) \($0.operation)" })
 
             // The worker carries the repairs out; what is left is what only a person can decide.
             _ = try await loxo.deliverUntilSettled(atsgate, environment: environment)
-            let (_, after) = try reconcile(atsgate, environment: environment)
+            let (_, after) = try await reconcile(atsgate, environment: environment)
             #expect(Set(after?.findings.map(\.category) ?? []) == ["duplicate_remote", "orphan_remote"])
             #expect(try remote("job-001").fields["title"] != "Field Service Engineer (Robotics)")
             #expect(try remote("job-004").fields["job_status_id"] == "1")
             #expect(try remote("job-003").fields["title"] != "answer lost")
 
-            let runs = try atsgate.run(["reconcile", "runs", "--target", "loxo"], environment: environment)
+            let runs = try await atsgate.execute(["reconcile", "runs", "--target", "loxo"], environment: environment)
             #expect(runs.exitCode == 0)
             #expect(runs.stdout.split(separator: "\n").count == 8, "a header and seven runs:\n\(runs.stdout)")
         }
@@ -144,20 +144,20 @@ struct ReconcileEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            let environment = try loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
-            try loxo.qualify(atsgate, ["job-001", "job-002"], environment: environment)
+            let environment = try await loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+            try await loxo.qualify(atsgate, ["job-001", "job-002"], environment: environment)
             try await repairAndDeliver(atsgate, environment: environment)
             // job-002 is deleted at Loxo, but the closed jobs cannot all be listed: Loxo pages
             // through at most 10,000 results, so whether job-002 is really gone cannot be told.
             fake.removeJob(try #require(fake.jobs.first { $0.fields["custom_text_1"] == loxo.marker("job-002") }).id)
             fake.seedJobs(10_001, status: 2)
-            let (exit, report) = try reconcile(atsgate, environment: environment)
+            let (exit, report) = try await reconcile(atsgate, environment: environment)
             #expect(exit == 3)
             #expect(report?.run.status == "partial")
             #expect(report?.findings.contains { $0.category == "missing_remote" || $0.category == "unsynced" } == false)
 
             fake.removeJob(try #require(fake.jobs.last).id)
-            let (completeExit, complete) = try reconcile(atsgate, environment: environment)
+            let (completeExit, complete) = try await reconcile(atsgate, environment: environment)
             #expect(completeExit == 0)
             #expect(complete?.findings.map(\.category) == ["missing_remote"])
         }
@@ -168,7 +168,7 @@ struct ReconcileEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            let environment = try loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+            let environment = try await loxo.prepare(atsgate, fake: fake, retryBaseDelay: "1s")
             let schedule = try RunningAtsgate(
                 atsgate, ["reconcile", "--target", "loxo", "--organisation", LoxoEndToEndTests.organisation, "--every", "100ms"], environment: environment
             )
@@ -184,13 +184,13 @@ struct ReconcileEndToEndTests {
             let giveUp = ContinuousClock.now + .seconds(30)
             while runs.filter({ $0.status == "completed" }).count < 3, ContinuousClock.now < giveUp {
                 try await Task.sleep(for: .milliseconds(100))
-                let listed = try atsgate.run(["reconcile", "runs", "--json"], environment: environment)
+                let listed = try await atsgate.execute(["reconcile", "runs", "--json"], environment: environment)
                 runs = (try? decoder.decode([StoredRun].self, from: Data(listed.stdout.utf8))) ?? []
             }
             schedule.send(SIGTERM)
-            #expect(schedule.waitForExit() == 0, "\(schedule.log)")
+            #expect(await schedule.waitForExit() == 0, "\(schedule.log)")
 
-            let listed = try atsgate.run(["reconcile", "runs", "--json"], environment: environment)
+            let listed = try await atsgate.execute(["reconcile", "runs", "--json"], environment: environment)
             runs = try decoder.decode([StoredRun].self, from: Data(listed.stdout.utf8)).sorted { $0.id < $1.id }
             #expect(runs.count >= 3)
             #expect(!runs.contains { $0.status == "running" }, "SIGTERM leaves no run marked running")

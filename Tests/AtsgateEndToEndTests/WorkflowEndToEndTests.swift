@@ -17,28 +17,28 @@ struct WorkflowEndToEndTests {
         var lastErrorKind: String?
     }
 
-    func listed(_ result: AtsgateProcess.Result) throws -> [ListedRow] {
+    func listed(_ result: AtsgateProcess.Result) async throws -> [ListedRow] {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode([ListedRow].self, from: Data(result.stdout.utf8))
     }
 
     @Test("Import the example, qualify a job, and outbox list --json shows exactly its rows")
-    func importQualifyList() throws {
+    func importQualifyList() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
 
-        let imported = try atsgate.run(["import", atsgate.exampleDataset, "--json"])
+        let imported = try await atsgate.execute(["import", atsgate.exampleDataset, "--json"])
         #expect(imported.exitCode == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("\"inserted\" : 100"))
 
-        let qualified = try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind", "--by", "maria"])
+        let qualified = try await atsgate.execute(["jobs", "qualify", "job-001", "--organisation", "org-northwind", "--by", "maria"])
         #expect(qualified.exitCode == 0, "\(qualified.stderr)")
         #expect(qualified.stdout.contains("loxo: queued create"))
 
-        let list = try atsgate.run(["outbox", "list", "--json"])
+        let list = try await atsgate.execute(["outbox", "list", "--json"])
         #expect(list.exitCode == 0, "\(list.stderr)")
-        let rows = try listed(list)
+        let rows = try await listed(list)
         #expect(rows == [
             ListedRow(id: 1, organisationId: "org-northwind", jobId: "job-001", externalSystem: "bullhorn", operation: "create", status: "pending", attempts: 0),
             ListedRow(id: 2, organisationId: "org-northwind", jobId: "job-001", externalSystem: "email", operation: "create", status: "pending", attempts: 0),
@@ -46,12 +46,12 @@ struct WorkflowEndToEndTests {
         ])
 
         // Qualifying again changes nothing; a second job to one target adds exactly one row.
-        #expect(try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind"]).exitCode == 0)
-        #expect(try atsgate.run(["jobs", "qualify", "job-002", "--organisation", "org-northwind", "--target", "loxo"]).exitCode == 0)
-        let after = try listed(try atsgate.run(["outbox", "list", "--json", "--target", "loxo"]))
+        #expect(try await atsgate.execute(["jobs", "qualify", "job-001", "--organisation", "org-northwind"]).exitCode == 0)
+        #expect(try await atsgate.execute(["jobs", "qualify", "job-002", "--organisation", "org-northwind", "--target", "loxo"]).exitCode == 0)
+        let after = try await listed(try await atsgate.execute(["outbox", "list", "--json", "--target", "loxo"]))
         #expect(after.map(\.jobId) == ["job-001", "job-002"])
 
-        let table = try atsgate.run(["outbox", "list", "--status", "pending"])
+        let table = try await atsgate.execute(["outbox", "list", "--status", "pending"])
         #expect(table.stdout.hasPrefix("ID  ORGANISATION   JOB      TARGET    OPERATION  STATUS"))
         #expect(table.stdout.split(separator: "\n").count == 5)
     }
@@ -71,12 +71,12 @@ struct WorkflowEndToEndTests {
     func badImport(name: String, contents: String, expected: String) async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
-        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+        #expect(try await atsgate.execute(["import", atsgate.exampleDataset]).exitCode == 0)
         let before = try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath))
 
         let bad = atsgate.workingDirectory.appendingPathComponent(name)
         try Data(contents.utf8).write(to: bad)
-        let result = try atsgate.run(["import", bad.path])
+        let result = try await atsgate.execute(["import", bad.path])
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains(expected), "\(result.stderr)")
         #expect(result.stderr.contains("nothing was stored"))
@@ -84,49 +84,49 @@ struct WorkflowEndToEndTests {
     }
 
     @Test("Exit codes: unknown target 2, usage 2, missing organisation 2, unreachable database 3, help 0")
-    func exitCodes() throws {
+    func exitCodes() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
-        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
+        #expect(try await atsgate.execute(["import", atsgate.exampleDataset]).exitCode == 0)
 
-        let unknown = try atsgate.run(["jobs", "qualify", "job-001", "--organisation", "org-northwind", "--target", "workday"])
+        let unknown = try await atsgate.execute(["jobs", "qualify", "job-001", "--organisation", "org-northwind", "--target", "workday"])
         #expect(unknown.exitCode == 2)
         #expect(unknown.stderr.contains("unknown target 'workday' (configured: bullhorn, email, loxo)"))
-        #expect(try listed(atsgate.run(["outbox", "list", "--json"])).isEmpty)
+        #expect(try await listed(atsgate.run(["outbox", "list", "--json"])).isEmpty)
 
-        let usage = try atsgate.run(["jobs", "qualify"])
+        let usage = try await atsgate.execute(["jobs", "qualify"])
         #expect(usage.exitCode == 2)
         #expect(usage.stderr.contains("Missing expected argument"))
 
-        let noOrganisation = try atsgate.run(["jobs", "skip", "job-001"])
+        let noOrganisation = try await atsgate.execute(["jobs", "skip", "job-001"])
         #expect(noOrganisation.exitCode == 2)
         #expect(noOrganisation.stderr.contains("--organisation is required"))
 
-        let wrongTenant = try atsgate.run(["jobs", "close", "job-001", "--organisation", "org-bluepeak"])
+        let wrongTenant = try await atsgate.execute(["jobs", "close", "job-001", "--organisation", "org-bluepeak"])
         #expect(wrongTenant.exitCode == 2)
         #expect(wrongTenant.stderr.contains("no job 'job-001' in organisation 'org-bluepeak'"))
 
-        let unreachable = try atsgate.run(["outbox", "list", "--database", "/nonexistent/folder/atsgate.sqlite"])
+        let unreachable = try await atsgate.execute(["outbox", "list", "--database", "/nonexistent/folder/atsgate.sqlite"])
         #expect(unreachable.exitCode == 3, "\(unreachable.stderr)")
         #expect(unreachable.stderr.contains("cannot open SQLite database"))
 
-        let postgres = try atsgate.run(["outbox", "list", "--database", "postgres://localhost/atsgate"])
+        let postgres = try await atsgate.execute(["outbox", "list", "--database", "postgres://localhost/atsgate"])
         #expect(postgres.exitCode == 2)
 
-        let help = try atsgate.run(["--help"])
+        let help = try await atsgate.execute(["--help"])
         #expect(help.exitCode == 0)
         #expect(help.stdout.contains("USAGE: atsgate <subcommand>"))
     }
 
     @Test("A broken connector file stops the command with file, line and field")
-    func brokenConfiguration() throws {
+    func brokenConfiguration() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         let connectors = atsgate.workingDirectory.appendingPathComponent("connectors")
         try FileManager.default.createDirectory(at: connectors, withIntermediateDirectories: true)
         try Data("kind: loxo\nagency_slug: a\napi_key: sk-123\n".utf8).write(to: connectors.appendingPathComponent("loxo.yaml"))
-        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
-        let result = try atsgate.run(
+        #expect(try await atsgate.execute(["import", atsgate.exampleDataset]).exitCode == 0)
+        let result = try await atsgate.execute(
             ["jobs", "qualify", "job-001", "--organisation", "org-northwind"],
             environment: ["ATSGATE_CONFIG": atsgate.workingDirectory.path]
         )
@@ -138,10 +138,10 @@ struct WorkflowEndToEndTests {
 @Suite("atsgate mappings end to end")
 struct MappingsEndToEndTests {
     @Test("mappings check passes on the shipped files and names file, line and field on a broken one (exit 2)")
-    func check() throws {
+    func check() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
-        let shipped = try atsgate.run(["mappings", "check"])
+        let shipped = try await atsgate.execute(["mappings", "check"])
         #expect(shipped.exitCode == 0, "\(shipped.stderr)")
         #expect(shipped.stdout.contains("ok  mappings/loxo.yaml"))
 
@@ -150,37 +150,38 @@ struct MappingsEndToEndTests {
         try FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
         try Data("entities:\n  job:\n    title: { from: job.title }\n    salary: { from: job.salary, format: money }\n".utf8)
             .write(to: mappings.appendingPathComponent("loxo.yaml"))
-        let broken = try atsgate.run(["mappings", "check"], environment: atsgate.localConfig)
+        let broken = try await atsgate.execute(["mappings", "check"], environment: atsgate.localConfig)
         #expect(broken.exitCode == 2)
         #expect(broken.stderr.contains("mappings/loxo.yaml:4: field 'entities.job.salary.from': 'job.salary': job has no field 'salary'"), "\(broken.stderr)")
 
         try FileManager.default.removeItem(at: mappings.appendingPathComponent("loxo.yaml"))
-        let missing = try atsgate.run(["mappings", "check"], environment: atsgate.localConfig)
+        let missing = try await atsgate.execute(["mappings", "check"], environment: atsgate.localConfig)
         #expect(missing.exitCode == 2)
         #expect(missing.stderr.contains("connectors/loxo.yaml: field 'mapping': names mappings/loxo.yaml, which does not exist"))
     }
 
-    @Test("mappings preview prints each entity's payload with the target's own field names")
-    func preview() throws {
+    @Test("mappings preview prints the Bullhorn JobOrder create with the target's own field names")
+    func preview() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
-        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
-        let result = try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "bullhorn", "--organisation", "org-northwind"])
+        #expect(try await atsgate.execute(["import", atsgate.exampleDataset]).exitCode == 0)
+        let result = try await atsgate.execute(["mappings", "preview", "--job", "job-001", "--target", "bullhorn", "--organisation", "org-northwind", "--json"])
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let payload = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let job = payload?["job"] as? [String: Any]
+        let requests = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let create = try #require(requests.first { $0["method"] as? String == "PUT" && $0["path"] as? String == "/entity/JobOrder" })
+        let job = create["body"] as? [String: Any]
         #expect(job?["externalID"] as? String == "atsgate:org-northwind:job-001")
         #expect(job?["isOpen"] as? Bool == true)
-        #expect((payload?["contact"] as? [Any])?.isEmpty == false)
-        #expect(try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "email", "--organisation", "org-northwind"]).exitCode == 2)
+        #expect(requests.contains { $0["path"] as? String == "/entity/ClientContact" })
+        #expect(try await atsgate.execute(["mappings", "preview", "--job", "job-001", "--target", "email", "--organisation", "org-northwind"]).exitCode == 2)
     }
 
     @Test("mappings preview lists the exact Loxo requests of a create, and a close as a PUT of the mapped job")
-    func loxoPreview() throws {
+    func loxoPreview() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
-        #expect(try atsgate.run(["import", atsgate.exampleDataset]).exitCode == 0)
-        let create = try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "loxo", "--organisation", "org-northwind", "--json"])
+        #expect(try await atsgate.execute(["import", atsgate.exampleDataset]).exitCode == 0)
+        let create = try await atsgate.execute(["mappings", "preview", "--job", "job-001", "--target", "loxo", "--organisation", "org-northwind", "--json"])
         #expect(create.exitCode == 0, "\(create.stderr)")
         let requests = try #require(try JSONSerialization.jsonObject(with: Data(create.stdout.utf8)) as? [[String: Any]])
         #expect(requests.prefix(3).map { "\($0["method"] ?? "") \(($0["path"] as? String)?.split(separator: "?").first ?? "")" }
@@ -191,7 +192,7 @@ struct MappingsEndToEndTests {
         #expect(job?["company_id"] as? String == "<id of company 'Halcyon Robotics'>")
         #expect(requests.contains { ($0["path"] as? String)?.removingPercentEncoding == "/jobs/<id of the new job>/contacts" })
 
-        let close = try atsgate.run(["mappings", "preview", "--job", "job-001", "--target", "loxo", "--organisation", "org-northwind", "--operation", "close"])
+        let close = try await atsgate.execute(["mappings", "preview", "--job", "job-001", "--target", "loxo", "--organisation", "org-northwind", "--operation", "close"])
         #expect(close.exitCode == 0, "\(close.stderr)")
         #expect(close.stdout.contains("PUT /jobs/%3CLoxo%20job%20id%3E\n   (decoded: /jobs/<Loxo job id>)"))
         #expect(close.stdout.contains("Authorization: Bearer $ATSGATE_LOXO_API_KEY"))
