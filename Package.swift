@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AtsgateSQLite", targets: ["AtsgateSQLite"]),
         .library(name: "AtsgateWebhook", targets: ["AtsgateWebhook"]),
         .library(name: "AtsgateLoxo", targets: ["AtsgateLoxo"]),
+        .library(name: "AtsgateBullhorn", targets: ["AtsgateBullhorn"]),
         .library(name: "AtsgateTesting", targets: ["AtsgateTesting"]),
     ],
     dependencies: [
@@ -85,6 +86,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The Bullhorn connector (ATS_APIS.md part B): OAuth + REST sessions, JobOrders with their company and contact.
+        .target(
+            name: "AtsgateBullhorn",
+            dependencies: [
+                "AtsgateCore",
+                "AtsgateHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Test doubles shared by test targets (and the sandbox): scripted connectors, fake targets.
         .target(
             name: "AtsgateTesting",
@@ -106,6 +119,7 @@ let package = Package(
                 "AtsgateSQLite",
                 "AtsgateWebhook",
                 "AtsgateLoxo",
+                "AtsgateBullhorn",
                 // The sandbox runs the fakes in process.
                 "AtsgateTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -139,7 +153,11 @@ let package = Package(
             dependencies: ["AtsgateCore", "AtsgateLoxo", "AtsgateSQLite", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
-        // The fakes themselves are checked against ATS_APIS.md, so connector tests can trust them.
+        .testTarget(
+            name: "AtsgateBullhornTests",
+            dependencies: ["AtsgateCore", "AtsgateBullhorn", "AtsgateSQLite", "AtsgateTesting"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AtsgateTestingTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import AtsgateBullhorn
 import AtsgateCore
 import AtsgateLoxo
 import AtsgateWebhook
@@ -60,7 +61,17 @@ struct ConnectorFactory {
             } catch {
                 throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")
             }
-        case .bullhorn, .email:
+        case .bullhorn(let settings):
+            let mapping = try MappingLoader(configurationDirectory: configurationDirectory).load(target.mapping)
+            do throws(ConnectorError) {
+                return try BullhornConnector(
+                    target: target.name, settings: settings, secrets: BullhornSecrets(settings: settings, environment: environment),
+                    mapping: mapping, timeout: target.timeout, client: client, credentials: credentials
+                )
+            } catch {
+                throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")
+            }
+        case .email:
             return nil
         }
     }

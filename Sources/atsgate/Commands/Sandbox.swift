@@ -9,14 +9,16 @@ import Logging
 extension Atsgate {
     struct Sandbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the gateway end to end against a fake Loxo on loopback, with planted failures, and show what happened.",
+            abstract: "Run the gateway end to end against a fake Loxo and a fake Bullhorn on loopback, with planted failures, and show what happened.",
             discussion: """
-            Starts the fake Loxo (ATS_APIS.md part A) on 127.0.0.1, writes a throwaway configuration pointing \
-            at it, imports the example CRM, qualifies jobs, and delivers them with the real worker: first one \
-            job cleanly, then the rest while the fake drops a connection after committing, answers 503 and 429, \
-            and refuses one request. A failed row is replayed as an operator would. At the end it prints the \
-            outbox, the attempts of every row that needed more than one, and what the fake holds — and exits 1 \
-            if any qualified job is not at Loxo exactly once.
+            Starts the fake Loxo (ATS_APIS.md part A) and the fake Bullhorn (part B) on 127.0.0.1, writes a \
+            throwaway configuration pointing at them, imports the example CRM, qualifies jobs, and delivers \
+            them to both with the real worker: first one job cleanly, then the rest while the fake Loxo drops a \
+            connection after committing, answers 503 and 429, and refuses one request, and the fake Bullhorn \
+            answers 429 and stores a JobOrder yet answers 500. A failed row is replayed as an operator would; \
+            the Bullhorn session expires before a job is closed. At the end it prints the outbox, the attempts \
+            of every row that needed more than one, and what the fakes hold — and exits 1 if any qualified job \
+            is not at Loxo and at Bullhorn exactly once.
             """
         )
 
@@ -46,13 +48,17 @@ extension Atsgate {
             let dataset = try DatasetParser().parse(records)
             let chosen = try SandboxJobChoice(dataset: dataset, organisation: OrganisationID(organisation), count: jobs)
             let apiKey = "sandbox-\(UUID().uuidString)"
+            let bullhornTenant = FakeBullhorn.Configuration(clientSecret: "sandbox-\(UUID().uuidString)", password: "sandbox-\(UUID().uuidString)")
 
             let outcome = try await FakeLoxo.withRunning(agencySlug: "sandbox-agency", apiKey: apiKey) { fake in
-                try workspace.writeLoxoTarget(baseURL: fake.baseURL, agencySlug: fake.agencySlug)
-                let run = try SandboxRun(
-                    workspace: workspace, fake: fake, environment: [SandboxWorkspace.loxoKeyVariable: apiKey]
-                )
-                return try await run.play(dataset: dataset, chosen: chosen)
+                try await FakeBullhorn.withRunning(configuration: bullhornTenant) { bullhorn in
+                    try workspace.writeLoxoTarget(baseURL: fake.baseURL, agencySlug: fake.agencySlug)
+                    try workspace.writeBullhornTarget(loginInfoURL: bullhorn.loginInfoURL, redirectURI: bullhorn.configuration.redirectURI)
+                    // The secrets reach the connector the way the environment would bring them; they are never printed.
+                    let environment = [SandboxWorkspace.loxoKeyVariable: apiKey].merging(SandboxWorkspace.bullhornEnvironment(bullhorn.configuration)) { _, new in new }
+                    let run = try SandboxRun(workspace: workspace, fake: fake, bullhorn: bullhorn, environment: environment)
+                    return try await run.play(dataset: dataset, chosen: chosen)
+                }
             }
             guard outcome.everyJobOnce else { throw ExitCode(CommandFailure.Code.problemsFound) }
         }

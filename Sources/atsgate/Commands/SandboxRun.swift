@@ -14,14 +14,16 @@ struct SandboxRun {
 
     let workspace: SandboxWorkspace
     let fake: FakeLoxo
+    let bullhorn: FakeBullhorn
     let store: SQLiteStore
     let catalog: TargetCatalog
     let connectors: [TargetName: any Connector]
     let logger: Logger
 
-    init(workspace: SandboxWorkspace, fake: FakeLoxo, environment: [String: String]) throws {
+    init(workspace: SandboxWorkspace, fake: FakeLoxo, bullhorn: FakeBullhorn, environment: [String: String]) throws {
         self.workspace = workspace
         self.fake = fake
+        self.bullhorn = bullhorn
         store = try SQLiteStore.open(path: workspace.databasePath)
         catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
         connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, credentials: store).connectors(for: catalog)
@@ -34,6 +36,7 @@ struct SandboxRun {
         print("""
         atsgate sandbox
           fake Loxo:  \(fake.baseURL)/api/\(fake.agencySlug) (in this process, loopback only)
+          fake Bullhorn: \(bullhorn.loginInfoURL) (in this process, loopback only)
           workspace:  \(workspace.directory.path)
           inspect it afterwards with: atsgate outbox list --config \(workspace.directory.path) --database \(workspace.databasePath)
         """)
@@ -42,30 +45,36 @@ struct SandboxRun {
         let summary = try await store.importDataset(dataset, planner: planner, actor: "sandbox")
         print("\(summary.companies.inserted) companies, \(summary.people.inserted) people, \(summary.jobs.inserted) jobs imported")
 
-        step("qualify \(chosen.first) and deliver it: a clean run creates its company, the job and its hiring contacts")
+        step("qualify \(chosen.first) and deliver it: a clean run creates its company, the job and its hiring contacts at Loxo, and a ClientCorporation, a ClientContact and a JobOrder at Bullhorn (after its OAuth login)")
         try await decide(.qualify, [chosen.first], in: chosen.organisationID)
         try await deliver()
         print(OutboxTable.render(try await rows()))
 
-        step("plant failures at the fake Loxo, then qualify \(chosen.rest.count) more jobs and deliver them")
+        step("plant failures at both fakes, then qualify \(chosen.rest.count) more jobs and deliver them")
         print("""
-        the next write is committed and its connection dropped (no answer); then one 503, one 429 with \
-        Retry-After: 1, and one 422
+        Loxo: the next write is committed and its connection dropped (no answer); then one 503, one 429 with \
+        Retry-After: 1, and one 422.
+        Bullhorn: the next call is a 429 (no Retry-After: Bullhorn documents a one-second wait); then the next \
+        write (a company, a contact or a JobOrder) is stored and answered 500 anyway, so the connector looks it up \
+        by its externalID and adopts it instead of creating it again.
         """)
         fake.script(.commitThenDropConnection, .status(503), .status(429, retryAfter: "1"), .status(422))
+        bullhorn.script(.rateLimited, .persistThenFail())
         try await decide(.qualify, chosen.rest, in: chosen.organisationID)
         try await deliver()
         print(OutboxTable.render(try await rows()))
 
         let failed = try await rows().filter { $0.status == .failed }
         if !failed.isEmpty {
-            step("an operator replays the failed row(s): atsgate outbox replay --failed --target loxo")
-            let replayed = try await store.replay(.failed(target: "loxo", errorKind: nil, failedSince: nil), dryRun: false, actor: "sandbox-operator", now: Date())
+            step("an operator replays the failed row(s): atsgate outbox replay --failed")
+            let replayed = try await store.replay(.failed(target: nil, errorKind: nil, failedSince: nil), dryRun: false, actor: "sandbox-operator", now: Date())
             print("replayed \(replayed.map { "#\($0.id) (\($0.jobID))" }.joined(separator: ", "))")
             try await deliver()
         }
 
-        step("close \(chosen.first) in the CRM: the close reaches Loxo through the same outbox row")
+        step("close \(chosen.first) in the CRM: the close reaches both targets through the same outbox rows")
+        print("meanwhile the Bullhorn session has expired: the close is refused with 401, the session renewed, and the close sent again")
+        bullhorn.expireSessions()
         try await decide(.close, [chosen.first], in: chosen.organisationID)
         try await deliver()
 
@@ -81,8 +90,10 @@ struct SandboxRun {
 
         step("what the fake Loxo holds")
         print(SandboxReport.loxoContents(fake))
+        step("what the fake Bullhorn holds")
+        print(SandboxReport.bullhornContents(bullhorn))
 
-        let check = SandboxReport.check(fake: fake, organisationID: chosen.organisationID, jobs: chosen.all, closed: chosen.first)
+        let check = SandboxReport.check(fake: fake, bullhorn: bullhorn, organisationID: chosen.organisationID, jobs: chosen.all, closed: chosen.first)
         step("check")
         print(check.text)
         return Outcome(everyJobOnce: check.passed)
@@ -101,7 +112,7 @@ struct SandboxRun {
     }
 
     private func rows() async throws -> [OutboxEntry] {
-        try await store.outboxEntries(matching: OutboxFilter(target: "loxo"))
+        try await store.outboxEntries(matching: OutboxFilter())
     }
 
     /// Runs the worker until nothing is due, waiting out retries due within the next half minute,

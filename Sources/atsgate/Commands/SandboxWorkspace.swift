@@ -1,10 +1,15 @@
 import ArgumentParser
+import AtsgateTesting
 import Foundation
 
 /// The sandbox's throwaway folder: `connectors/` pointing at the fakes, a copy of `mappings/`,
 /// and the SQLite database. Everything a real deployment has, nothing it shares.
 struct SandboxWorkspace {
     static let loxoKeyVariable = "ATSGATE_SANDBOX_LOXO_KEY"
+    static let bullhornVariables = (
+        clientID: "ATSGATE_SANDBOX_BULLHORN_CLIENT_ID", clientSecret: "ATSGATE_SANDBOX_BULLHORN_CLIENT_SECRET",
+        username: "ATSGATE_SANDBOX_BULLHORN_USERNAME", password: "ATSGATE_SANDBOX_BULLHORN_PASSWORD"
+    )
 
     let directory: URL
 
@@ -21,6 +26,9 @@ struct SandboxWorkspace {
         let mappings = configuration.appendingPathComponent("mappings")
         guard files.fileExists(atPath: mappings.appendingPathComponent("loxo.yaml").path) else {
             throw ValidationError("\(mappings.path)/loxo.yaml not found; run from the repository or pass --config")
+        }
+        guard files.fileExists(atPath: mappings.appendingPathComponent("bullhorn.yaml").path) else {
+            throw ValidationError("\(mappings.path)/bullhorn.yaml not found; run from the repository or pass --config")
         }
         try files.createDirectory(at: root.appendingPathComponent("connectors"), withIntermediateDirectories: true)
         try? files.removeItem(at: root.appendingPathComponent("mappings"))
@@ -53,5 +61,44 @@ struct SandboxWorkspace {
 
         """
         try yaml.write(to: directory.appendingPathComponent("connectors/loxo.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// `connectors/bullhorn.yaml` for the fake Bullhorn: the names of the variables holding its
+    /// secrets, quick retries, one delivery at a time.
+    func writeBullhornTarget(loginInfoURL: String, redirectURI: String) throws {
+        let variables = Self.bullhornVariables
+        let yaml = """
+        # Written by `atsgate sandbox`: the fake Bullhorn on loopback. Secrets come from the environment.
+        kind: bullhorn
+        login_info_url: \(loginInfoURL)
+        client_id_env: \(variables.clientID)
+        client_secret_env: \(variables.clientSecret)
+        username_env: \(variables.username)
+        password_env: \(variables.password)
+        redirect_uri: \(redirectURI)
+        retry:
+          max_attempts: 6
+          base_delay: 1s
+          max_delay: 4s
+          max_age: 10m
+        rate_limit:
+          requests_per_second: 25
+          burst: 25
+        concurrency: 1
+        timeout: 5s
+        circuit_breaker:
+          failure_threshold: 5
+          cool_down: 2s
+
+        """
+        try yaml.write(to: directory.appendingPathComponent("connectors/bullhorn.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// The fake Bullhorn's credentials under the variable names `connectors/bullhorn.yaml` gives.
+    static func bullhornEnvironment(_ tenant: FakeBullhorn.Configuration) -> [String: String] {
+        [
+            bullhornVariables.clientID: tenant.clientID, bullhornVariables.clientSecret: tenant.clientSecret,
+            bullhornVariables.username: tenant.username, bullhornVariables.password: tenant.password,
+        ]
     }
 }

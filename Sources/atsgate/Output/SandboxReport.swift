@@ -1,7 +1,7 @@
 import AtsgateCore
 import AtsgateTesting
 
-/// The sandbox's closing tables: what the fake Loxo holds, and whether it holds what it should.
+/// The sandbox's closing tables: what the fakes hold, and whether they hold what they should.
 enum SandboxReport {
     static func loxoContents(_ fake: FakeLoxo) -> String {
         let companyNames = Dictionary(fake.companies.map { ($0.id, $0.fields["name"] ?? "") }, uniquingKeysWith: { first, _ in first })
@@ -20,24 +20,64 @@ enum SandboxReport {
         return [jobs.render(), companies.render(), people.render()].joined(separator: "\n\n")
     }
 
+    static func bullhornContents(_ fake: FakeBullhorn) -> String {
+        let companyNames = Dictionary(fake.clientCorporations.map { ($0.id, $0["name"]?.string ?? "") }, uniquingKeysWith: { first, _ in first })
+        let contactNames = Dictionary(fake.clientContacts.map { ($0.id, $0["name"]?.string ?? "") }, uniquingKeysWith: { first, _ in first })
+        var jobs = TextTable(["JOBORDER", "TITLE", "CLIENT CORPORATION", "CLIENT CONTACT", "OPEN", "STATUS", "EXTERNALID (marker)"])
+        for job in fake.jobOrders {
+            jobs.append([
+                "\(job.id)", job["title"]?.string ?? "", job["clientCorporation"]?.associatedID.flatMap { companyNames[$0] } ?? "-",
+                job["clientContact"]?.associatedID.flatMap { contactNames[$0] } ?? "-", job["isOpen"]?.bool.map { $0 ? "yes" : "no" } ?? "-",
+                job["status"]?.string ?? "-", job["externalID"]?.string ?? "-",
+            ])
+        }
+        var companies = TextTable(["CLIENTCORPORATION", "NAME", "EXTERNALID"])
+        for company in fake.clientCorporations {
+            companies.append(["\(company.id)", company["name"]?.string ?? "", company["externalID"]?.string ?? "-"])
+        }
+        var contacts = TextTable(["CLIENTCONTACT", "NAME", "EMAIL", "STATUS", "EXTERNALID"])
+        for contact in fake.clientContacts {
+            contacts.append([
+                "\(contact.id)", contact["name"]?.string ?? "", contact["email"]?.string ?? "-",
+                contact["status"]?.string ?? "-", contact["externalID"]?.string ?? "(Bullhorn's placeholder)",
+            ])
+        }
+        let auth = fake.authCounts
+        let sessions = "logins: \(auth.passwordLogins) with the password, \(auth.refreshGrants) with a refresh token; \(auth.restLogins) REST session(s) opened"
+        return [jobs.render(), companies.render(), contacts.render(), sessions].joined(separator: "\n\n")
+    }
+
     struct Check {
         var passed: Bool
         var text: String
     }
 
-    /// Every qualified job at Loxo exactly once, the closed one closed; no company or person created twice.
-    static func check(fake: FakeLoxo, organisationID: OrganisationID, jobs: [JobID], closed: JobID) -> Check {
+    /// Every qualified job at Loxo and at Bullhorn exactly once, the closed one closed at both; no
+    /// company, person or contact created twice.
+    static func check(fake: FakeLoxo, bullhorn: FakeBullhorn, organisationID: OrganisationID, jobs: [JobID], closed: JobID) -> Check {
         var problems: [String] = []
         let closedMarker = JobMarker(organisationID: organisationID, jobID: closed).description
         if let job = fake.jobs.first(where: { $0.fields["custom_text_1"] == closedMarker }), job.fields["job_status_id"] != "2" {
             problems.append("\(closed) was closed in the CRM but its Loxo status is \(job.fields["job_status_id"] ?? "none")")
         }
+        let liveJobOrders = bullhorn.jobOrders.filter { $0["isDeleted"]?.bool != true }
+        if let job = liveJobOrders.first(where: { $0["externalID"]?.string == closedMarker }), job["isOpen"]?.bool != false {
+            problems.append("\(closed) was closed in the CRM but its Bullhorn JobOrder \(job.id) is still open")
+        }
         for job in jobs {
             let marker = JobMarker(organisationID: organisationID, jobID: job).description
             let copies = fake.jobs.filter { $0.fields["custom_text_1"] == marker }.count
             if copies != 1 { problems.append("\(job) is at Loxo \(copies) time(s)") }
+            let jobOrders = liveJobOrders.filter { $0["externalID"]?.string == marker }.count
+            if jobOrders != 1 { problems.append("\(job) is at Bullhorn \(jobOrders) time(s)") }
         }
-        for (kind, names) in [("company", fake.companies.compactMap { $0.fields["name"] }), ("person", fake.people.compactMap { $0.fields["email"] })] {
+        let created: [(String, [String])] = [
+            ("Loxo company", fake.companies.compactMap { $0.fields["name"] }),
+            ("Loxo person", fake.people.compactMap { $0.fields["email"] }),
+            ("Bullhorn ClientCorporation", bullhorn.clientCorporations.compactMap { $0["externalID"]?.string }),
+            ("Bullhorn ClientContact", bullhorn.clientContacts.compactMap { $0["externalID"]?.string }),
+        ]
+        for (kind, names) in created {
             let repeated = Dictionary(grouping: names, by: { $0.lowercased() }).filter { $0.value.count > 1 }.keys.sorted()
             problems += repeated.map { "\(kind) '\($0)' was created more than once" }
         }
@@ -46,7 +86,7 @@ enum SandboxReport {
         }
         return Check(
             passed: true,
-            text: "ok: each of the \(jobs.count) qualified jobs is at Loxo exactly once, \(closed) is closed there; no company or person was created twice"
+            text: "ok: each of the \(jobs.count) qualified jobs is at Loxo exactly once and at Bullhorn exactly once, \(closed) is closed at both; no company, person or contact was created twice"
         )
     }
 }
