@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "AtsgateWebhook", targets: ["AtsgateWebhook"]),
         .library(name: "AtsgateLoxo", targets: ["AtsgateLoxo"]),
         .library(name: "AtsgateBullhorn", targets: ["AtsgateBullhorn"]),
+        .library(name: "AtsgateEmail", targets: ["AtsgateEmail"]),
         .library(name: "AtsgateTesting", targets: ["AtsgateTesting"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Domain model, workflow, import validation, connector protocol. No storage, HTTP, NIO or server.
@@ -98,6 +100,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // libcurl (Debian libcurl4-openssl-dev), with typed wrappers for its variadic functions.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // The email target: SMTP through libcurl, messages rendered from Mustache templates.
+        .target(
+            name: "AtsgateEmail",
+            dependencies: [
+                "AtsgateCore",
+                "CCurl",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Test doubles shared by test targets (and the sandbox): scripted connectors, fake targets.
         .target(
             name: "AtsgateTesting",
@@ -120,6 +138,7 @@ let package = Package(
                 "AtsgateWebhook",
                 "AtsgateLoxo",
                 "AtsgateBullhorn",
+                "AtsgateEmail",
                 // The sandbox runs the fakes in process.
                 "AtsgateTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -158,6 +177,14 @@ let package = Package(
             dependencies: ["AtsgateCore", "AtsgateBullhorn", "AtsgateSQLite", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
+        // Runs against a real SMTP server (Python's aiosmtpd, see scripts/install-system-packages).
+        .testTarget(
+            name: "AtsgateEmailTests",
+            dependencies: ["AtsgateCore", "AtsgateEmail"],
+            exclude: ["smtp_server.py"],
+            swiftSettings: strictSettings
+        ),
+        // The fakes themselves are checked against ATS_APIS.md, so connector tests can trust them.
         .testTarget(
             name: "AtsgateTestingTests",
             dependencies: [

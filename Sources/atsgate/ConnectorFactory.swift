@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import AtsgateBullhorn
 import AtsgateCore
+import AtsgateEmail
 import AtsgateLoxo
 import AtsgateWebhook
 import Foundation
@@ -71,8 +72,18 @@ struct ConnectorFactory {
             } catch {
                 throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")
             }
-        case .email:
-            return nil
+        case .email(let settings):
+            do throws(ConnectorError) {
+                let templates = try EmailTemplates(configurationDirectory: configurationDirectory, folder: EmailTemplates.folder(forMapping: target.mapping))
+                return try EmailConnector(
+                    target: target.name, settings: settings,
+                    username: settings.usernameEnvironmentVariable.flatMap { environment[$0] },
+                    password: settings.passwordEnvironmentVariable.flatMap { environment[$0] },
+                    templates: templates, timeout: target.timeout
+                )
+            } catch {
+                throw ConfigurationError(file: "connectors/\(target.name).yaml", reason: error.message)
+            }
         }
     }
 

@@ -81,30 +81,6 @@ struct AtsgateProcess {
         return process
     }
 
-    /// The blocking form, kept for tests not yet moved to ``execute(_:environment:)``; it blocks a cooperative thread.
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = workingDirectory
-        var environment = ProcessInfo.processInfo.environment
-        environment["ATSGATE_DATABASE"] = databasePath
-        environment["ATSGATE_CONFIG"] = Self.repositoryRoot.path
-        environment.removeValue(forKey: "ATSGATE_ORGANISATION")
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read before waiting so a large output cannot fill the pipe and block the child.
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(exitCode: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
-    }
-
     var exampleDataset: String { Self.repositoryRoot.appendingPathComponent("examples/crm.json").path }
 }
 

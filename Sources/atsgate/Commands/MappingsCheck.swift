@@ -6,7 +6,7 @@ import Foundation
 extension Atsgate.Mappings {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate every mappings/*.yaml, and that each enabled ATS target's mapping exists (exit 2 naming file, line and field).",
+            abstract: "Validate every mappings/*.yaml and email template, and that each enabled ATS target's mapping exists (exit 2 naming file, line and field).",
             discussion: """
             A target's connector also checks what it needs beyond plain fields (Loxo: the job field fed by \
             `marker`, and a `job_status_id` table). Nothing is sent anywhere.
@@ -20,6 +20,15 @@ extension Atsgate.Mappings {
             let loader = MappingLoader(configurationDirectory: global.configurationDirectory)
             let mappings = try loader.loadAll()
             var errors: [ConfigurationError] = []
+            let factory = ConnectorFactory(environment: [:], client: .shared, configurationDirectory: global.configurationDirectory)
+            // Email targets have templates, not a field mapping: building the connector loads and checks them.
+            for target in catalog.targets.values.sorted(by: { $0.name < $1.name }) where target.isEnabled && target.kind == .email {
+                do throws(ConfigurationError) {
+                    _ = try factory.connector(for: target)
+                } catch {
+                    errors.append(error)
+                }
+            }
             for target in catalog.targets.values.sorted(by: { $0.name < $1.name }) where target.isEnabled && Self.usesMapping(target.kind) {
                 guard mappings.contains(where: { $0.file == "mappings/\(target.mapping)" }) else {
                     errors.append(ConfigurationError(
@@ -28,7 +37,6 @@ extension Atsgate.Mappings {
                     ))
                     continue
                 }
-                let factory = ConnectorFactory(environment: [:], client: .shared, configurationDirectory: global.configurationDirectory)
                 do throws(ConfigurationError) {
                     _ = try factory.connector(for: target)
                 } catch {

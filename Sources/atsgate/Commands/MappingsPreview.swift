@@ -1,5 +1,6 @@
 public import ArgumentParser
 public import AtsgateCore
+import AtsgateEmail
 import Foundation
 
 extension Atsgate.Mappings {
@@ -33,7 +34,7 @@ extension Atsgate.Mappings {
             guard let configuration = catalog[target] else {
                 throw WorkflowError.unknownTarget(target.rawValue, configured: catalog.allNames)
             }
-            guard Check.usesMapping(configuration.kind) else {
+            guard Check.usesMapping(configuration.kind) || configuration.kind == .email else {
                 throw ValidationError("target '\(target)' is a \(configuration.kind.rawValue) target, which has no field mapping")
             }
             let organisationID = try organisation.resolve()
@@ -47,7 +48,10 @@ extension Atsgate.Mappings {
                 references: try await store.remoteReferences(organisationID: organisationID, companyID: snapshot.company.id, target: target)
             )
             let factory = ConnectorFactory(environment: [:], client: .shared, configurationDirectory: global.configurationDirectory)
-            if let connector = try factory.connector(for: configuration) as? any RequestPreviewing {
+            if let email = try factory.connector(for: configuration) as? EmailConnector {
+                // The message as it would go out: headers and both MIME parts.
+                print(try Self.reportingMappingFailure { () throws(ConnectorError) in try email.renderedMessage(for: request) })
+            } else if let connector = try factory.connector(for: configuration) as? any RequestPreviewing {
                 let planned = try Self.reportingMappingFailure { () throws(ConnectorError) in try connector.plannedRequests(for: request) }
                 if output.json {
                     try JSONOutput.print(planned.map(PlannedRequestReport.init), keepingKeys: true)
