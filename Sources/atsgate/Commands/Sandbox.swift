@@ -50,13 +50,16 @@ extension Atsgate {
             let apiKey = "sandbox-\(UUID().uuidString)"
             let bullhornTenant = FakeBullhorn.Configuration(clientSecret: "sandbox-\(UUID().uuidString)", password: "sandbox-\(UUID().uuidString)")
 
+            let mailbox = await SandboxMailbox.start(in: workspace.directory)
+            defer { mailbox?.stop() }
+            if let mailbox { try workspace.writeEmailTarget(port: mailbox.port) }
             let outcome = try await FakeLoxo.withRunning(agencySlug: "sandbox-agency", apiKey: apiKey) { fake in
                 try await FakeBullhorn.withRunning(configuration: bullhornTenant) { bullhorn in
                     try workspace.writeLoxoTarget(baseURL: fake.baseURL, agencySlug: fake.agencySlug)
                     try workspace.writeBullhornTarget(loginInfoURL: bullhorn.loginInfoURL, redirectURI: bullhorn.configuration.redirectURI)
                     // The secrets reach the connector the way the environment would bring them; they are never printed.
                     let environment = [SandboxWorkspace.loxoKeyVariable: apiKey].merging(SandboxWorkspace.bullhornEnvironment(bullhorn.configuration)) { _, new in new }
-                    let run = try SandboxRun(workspace: workspace, fake: fake, bullhorn: bullhorn, environment: environment)
+                    let run = try SandboxRun(workspace: workspace, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment)
                     return try await run.play(dataset: dataset, chosen: chosen)
                 }
             }

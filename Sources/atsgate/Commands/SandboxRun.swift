@@ -15,15 +15,18 @@ struct SandboxRun {
     let workspace: SandboxWorkspace
     let fake: FakeLoxo
     let bullhorn: FakeBullhorn
+    /// `nil` when aiosmtpd is not installed: email is left out.
+    let mailbox: SandboxMailbox?
     let store: SQLiteStore
     let catalog: TargetCatalog
     let connectors: [TargetName: any Connector]
     let logger: Logger
 
-    init(workspace: SandboxWorkspace, fake: FakeLoxo, bullhorn: FakeBullhorn, environment: [String: String]) throws {
+    init(workspace: SandboxWorkspace, fake: FakeLoxo, bullhorn: FakeBullhorn, mailbox: SandboxMailbox?, environment: [String: String]) throws {
         self.workspace = workspace
         self.fake = fake
         self.bullhorn = bullhorn
+        self.mailbox = mailbox
         store = try SQLiteStore.open(path: workspace.databasePath)
         catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
         connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, credentials: store).connectors(for: catalog)
@@ -37,6 +40,7 @@ struct SandboxRun {
         atsgate sandbox
           fake Loxo:  \(fake.baseURL)/api/\(fake.agencySlug) (in this process, loopback only)
           fake Bullhorn: \(bullhorn.loginInfoURL) (in this process, loopback only)
+          SMTP server: \(mailbox.map { "aiosmtpd on 127.0.0.1:\($0.port), messages kept in \($0.folder.path)" } ?? "none (aiosmtpd is not installed: email is left out)")
           workspace:  \(workspace.directory.path)
           inspect it afterwards with: atsgate outbox list --config \(workspace.directory.path) --database \(workspace.databasePath)
         """)
@@ -93,7 +97,13 @@ struct SandboxRun {
         step("what the fake Bullhorn holds")
         print(SandboxReport.bullhornContents(bullhorn))
 
-        let check = SandboxReport.check(fake: fake, bullhorn: bullhorn, organisationID: chosen.organisationID, jobs: chosen.all, closed: chosen.first)
+        var check = SandboxReport.check(fake: fake, bullhorn: bullhorn, organisationID: chosen.organisationID, jobs: chosen.all, closed: chosen.first)
+        if let mailbox {
+            step("what the SMTP server received")
+            let messages = mailbox.messages
+            print(SandboxReport.mailboxContents(messages))
+            check.add(SandboxReport.checkMail(messages, organisationID: chosen.organisationID, jobs: chosen.all))
+        }
         step("check")
         print(check.text)
         return Outcome(everyJobOnce: check.passed)
@@ -122,11 +132,14 @@ struct SandboxRun {
         while Date() < giveUp {
             let dispatcher = OutboxDispatcher(
                 store: store, catalog: catalog, connectors: connectors,
-                configuration: .init(workerID: "sandbox-worker", pollInterval: .milliseconds(200), untilIdle: true, shutdownGrace: .seconds(5)),
+                configuration: .init(
+                    workerID: "sandbox-worker", pollInterval: .milliseconds(200), untilIdle: true, shutdownGrace: .seconds(5),
+                    notificationTarget: catalog.enabledTargets.first { catalog[$0]?.kind == .email }
+                ),
                 redactor: SecretRedactor(secrets: []), jitter: JitterSource(seed: 7), logger: logger
             )
             try await dispatcher.run()
-            guard let due = try await store.nextDueDate(targets: catalog.enabledTargets, includeNotifications: false),
+            guard let due = try await store.nextDueDate(targets: catalog.enabledTargets, includeNotifications: mailbox != nil),
                   due.timeIntervalSinceNow < 30
             else { return }
             try await Task.sleep(for: .milliseconds(max(50, Int(due.timeIntervalSinceNow * 1_000) + 50)))

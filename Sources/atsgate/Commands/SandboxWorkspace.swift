@@ -94,6 +94,28 @@ struct SandboxWorkspace {
         try yaml.write(to: directory.appendingPathComponent("connectors/bullhorn.yaml"), atomically: true, encoding: .utf8)
     }
 
+    /// `connectors/email.yaml` for the sandbox's SMTP server: plain SMTP on loopback, quick retries.
+    func writeEmailTarget(port: Int) throws {
+        let yaml = """
+        # Written by `atsgate sandbox`: aiosmtpd on loopback, storing what it receives in mailbox/.
+        kind: email
+        smtp_url: smtp://127.0.0.1:\(port)
+        starttls: off
+        from: atsgate@sandbox.example
+        to:
+          - desk@sandbox.example
+        retry:
+          max_attempts: 6
+          base_delay: 1s
+          max_delay: 4s
+          max_age: 10m
+        concurrency: 1
+        timeout: 5s
+
+        """
+        try yaml.write(to: directory.appendingPathComponent("connectors/email.yaml"), atomically: true, encoding: .utf8)
+    }
+
     /// The fake Bullhorn's credentials under the variable names `connectors/bullhorn.yaml` gives.
     static func bullhornEnvironment(_ tenant: FakeBullhorn.Configuration) -> [String: String] {
         [

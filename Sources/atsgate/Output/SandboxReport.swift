@@ -50,6 +50,36 @@ enum SandboxReport {
     struct Check {
         var passed: Bool
         var text: String
+
+        mutating func add(_ other: Check) {
+            passed = passed && other.passed
+            text += "\n" + other.text
+        }
+    }
+
+    static func mailboxContents(_ messages: [SandboxMailbox.Message]) -> String {
+        var table = TextTable(["TO", "PURPOSE", "MARKER", "SUBJECT"])
+        for message in messages.sorted(by: { ($0.marker, $0.to) < ($1.marker, $1.to) }) {
+            table.append([message.to, message.purpose, message.marker, message.subject])
+        }
+        return messages.isEmpty ? "no messages" : table.render()
+    }
+
+    /// Each qualified job mailed to the desk once; no decision maker told twice about one job.
+    static func checkMail(_ messages: [SandboxMailbox.Message], organisationID: OrganisationID, jobs: [JobID]) -> Check {
+        var problems: [String] = []
+        for job in jobs {
+            let marker = JobMarker(organisationID: organisationID, jobID: job).description
+            let creates = messages.filter { $0.marker == marker && $0.purpose == "create" }.count
+            if creates != 1 { problems.append("\(job) was mailed to the desk \(creates) time(s)") }
+        }
+        let notifications = Dictionary(grouping: messages.filter { $0.purpose.hasPrefix("notification") || $0.purpose.contains("qualified") }) { "\($0.marker) \($0.to) \($0.purpose)" }
+        problems += notifications.filter { $0.value.count > 1 }.keys.sorted().map { "\($0) was sent more than once" }
+        guard problems.isEmpty else {
+            return Check(passed: false, text: "FAILED (email):\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+        }
+        let told = messages.filter { $0.to != "desk@sandbox.example" }.count
+        return Check(passed: true, text: "ok: each job mailed to the desk once; \(told) decision-maker notification(s), none twice")
     }
 
     /// Every qualified job at Loxo and at Bullhorn exactly once, the closed one closed at both; no
