@@ -270,6 +270,9 @@ extension SQLiteStore: DispatchStore {
             try link("job", entry.jobID.rawValue, receipt.externalID)
             for (company, remoteID) in receipt.learnedReferences.companies { try link("company", company.rawValue, remoteID) }
             for (person, remoteID) in receipt.learnedReferences.people { try link("person", person.rawValue, remoteID) }
+            if record.notifiesDecisionMakers, record.operation == .create {
+                try queueSubmittedNotifications(organisationID: entry.organisationID, jobID: entry.jobID, now: record.finishedAt, db: db)
+            }
         }
         return result
     }
@@ -296,6 +299,28 @@ extension SQLiteStore: DispatchStore {
             """,
             arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now, now]
         )
+    }
+
+    /// `job_submitted` for each decision maker of the job's company; the (job, person, type) key
+    /// keeps a second target, or a second delivery, from queueing another.
+    private static func queueSubmittedNotifications(organisationID: OrganisationID, jobID: JobID, now: Date, db: Database) throws {
+        guard let job = try fetchJob(organisationID, jobID, db: db)?.job else { return }
+        let people = try db.cachedRows(
+            sql: """
+            SELECT p.id, p.email FROM people AS p
+            JOIN company_contact_associations AS a ON a.organisation_id = p.organisation_id AND a.person_id = p.id
+            WHERE a.organisation_id = ? AND a.company_id = ? AND a.association_label = 'decision_maker'
+            ORDER BY p.id
+            """,
+            arguments: [organisationID.rawValue, job.companyID.rawValue]
+        )
+        for person in people {
+            let id = PersonID(person["id"] as String)
+            let draft = (person["email"] as String?)?.isEmpty == false
+                ? NotificationDraft(personID: id, type: .jobSubmitted, status: .pending)
+                : NotificationDraft(personID: id, type: .jobSubmitted, status: .skipped, reason: "person has no email address")
+            try insert(draft, job: job, now: now, db: db)
+        }
     }
 
     /// The target's ids of a company and of every person associated with it.

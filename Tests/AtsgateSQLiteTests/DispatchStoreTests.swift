@@ -14,11 +14,12 @@ struct DispatchStoreTests {
         ))
     }
 
-    func record(for claim: ClaimedSubmission, owner: String, _ outcome: AttemptOutcome, at now: Date) -> DeliveryRecord {
+    func record(for claim: ClaimedSubmission, owner: String, _ outcome: AttemptOutcome, at now: Date, notifying: Bool = false) -> DeliveryRecord {
         DeliveryRecord(
             entryID: claim.entry.id, organisationID: claim.entry.organisationID, target: claim.entry.target, leaseOwner: owner,
             attempt: claim.entry.attempts, operation: claim.entry.operation, mappedJobVersion: claim.snapshot.version,
-            startedAt: now, finishedAt: now, outcome: outcome, requestHash: "abc", circuitBreaker: CircuitBreakerSettings(failureThreshold: 2)
+            startedAt: now, finishedAt: now, outcome: outcome, requestHash: "abc", circuitBreaker: CircuitBreakerSettings(failureThreshold: 2),
+            notifiesDecisionMakers: notifying
         )
     }
 
@@ -196,5 +197,27 @@ struct DispatchStoreTests {
         #expect(references.count == 6) // two jobs, one company, three people
         #expect(references.filter { $0.contains("remote_id:\"C-7\"") }.count == 1)
         #expect(references.contains { $0.contains("local_id:\"per-2\"") && $0.contains("remote_id:\"P-2\"") })
+    }
+
+    @Test("notify_on_delivery: a delivered create queues job_submitted once per decision maker, skipped without an email; never twice")
+    func submittedNotifications() async throws {
+        let temporary = try TemporaryStore()
+        _ = try await temporary.importSmallDataset()
+        _ = try await temporary.qualify("job-1", targets: [Fixtures.loxo, Fixtures.bullhorn])
+        let submitted = { () async throws -> [String] in
+            try await temporary.store.notifications(organisationID: "org-a", jobID: "job-1")
+                .filter { $0.type == .jobSubmitted }.map { "\($0.personID) \($0.status.rawValue)" }.sorted()
+        }
+        let loxo = try #require(try await claim(temporary, owner: "w", at: Fixtures.now).first)
+        _ = try await temporary.store.settle([record(for: loxo, owner: "w", .retry(at: Fixtures.now, error: .transient("503")), at: Fixtures.now, notifying: true)])
+        #expect(try await submitted().isEmpty, "only a delivery notifies")
+
+        let again = try #require(try await claim(temporary, owner: "w", at: Fixtures.now).first)
+        _ = try await temporary.store.settle([record(for: again, owner: "w", .delivered(SubmissionReceipt(externalID: "L-1")), at: Fixtures.now, notifying: true)])
+        #expect(try await submitted() == ["per-1 pending", "per-2 skipped"])
+
+        let bullhorn = try #require(try await claim(temporary, owner: "w", at: Fixtures.now, target: Fixtures.bullhorn).first)
+        _ = try await temporary.store.settle([record(for: bullhorn, owner: "w", .delivered(SubmissionReceipt(externalID: "B-1")), at: Fixtures.now, notifying: true)])
+        #expect(try await submitted() == ["per-1 pending", "per-2 skipped"], "a second target does not tell anyone twice")
     }
 }

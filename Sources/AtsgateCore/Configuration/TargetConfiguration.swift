@@ -25,6 +25,9 @@ public struct TargetConfiguration: Hashable, Sendable {
     public var timeout: Duration
     public var circuitBreaker: CircuitBreakerSettings
     public var reconcile: ReconcileSettings
+    /// `notify_on_delivery`: tell the company's decision makers when a job reaches this target
+    /// (`job_submitted`, once per job and person). The default is `false`.
+    public var notifyOnDelivery: Bool
 
     public var kind: TargetKind {
         switch settings {
@@ -45,7 +48,8 @@ public struct TargetConfiguration: Hashable, Sendable {
         concurrency: Int = 4,
         timeout: Duration = .seconds(30),
         circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings(),
-        reconcile: ReconcileSettings = ReconcileSettings()
+        reconcile: ReconcileSettings = ReconcileSettings(),
+        notifyOnDelivery: Bool = false
     ) {
         self.name = name
         self.isEnabled = isEnabled
@@ -57,6 +61,7 @@ public struct TargetConfiguration: Hashable, Sendable {
         self.timeout = timeout
         self.circuitBreaker = circuitBreaker
         self.reconcile = reconcile
+        self.notifyOnDelivery = notifyOnDelivery
     }
 
     public enum KindSettings: Hashable, Sendable {

@@ -38,7 +38,7 @@ public struct TargetConfigurationLoader: Sendable {
         return TargetCatalog(targets)
     }
 
-    static let commonKeys: Set = ["kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "circuit_breaker", "reconcile"]
+    static let commonKeys: Set = ["kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "circuit_breaker", "reconcile", "notify_on_delivery"]
     static let kindKeys: [TargetKind: Set<String>] = [
         .loxo: ["base_url", "agency_slug", "api_key_env"],
         .bullhorn: ["login_info_url", "client_id_env", "client_secret_env", "username_env", "password_env", "redirect_uri"],
@@ -71,7 +71,8 @@ public struct TargetConfigurationLoader: Sendable {
             concurrency: try fields["concurrency"]?.int(atLeast: 1) ?? defaults.concurrency,
             timeout: try fields["timeout"]?.duration() ?? defaults.timeout,
             circuitBreaker: try circuitBreaker(fields["circuit_breaker"]),
-            reconcile: try reconcile(fields["reconcile"])
+            reconcile: try reconcile(fields["reconcile"]),
+            notifyOnDelivery: try fields["notify_on_delivery"]?.bool() ?? false
         )
     }
 

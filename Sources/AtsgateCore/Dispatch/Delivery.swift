@@ -35,7 +35,7 @@ struct Delivery: Sendable {
             attempt: entry.attempts, operation: entry.operation, mappedJobVersion: claim.snapshot.version,
             startedAt: started, finishedAt: clock.now(), outcome: outcome,
             requestHash: RequestFingerprint.of(RequestFingerprint.Sent(request)),
-            circuitBreaker: target.circuitBreaker
+            circuitBreaker: target.circuitBreaker, notifiesDecisionMakers: target.notifyOnDelivery
         )
         do {
             let settled = try await settlements.settle(record)

@@ -57,11 +57,14 @@ public struct DeliveryRecord: Hashable, Sendable {
     public var outcome: AttemptOutcome
     public var requestHash: String
     public var circuitBreaker: CircuitBreakerSettings
+    /// The target's `notify_on_delivery`: a delivered create queues a `job_submitted` message for
+    /// each decision maker, in the transaction that marks the row sent.
+    public var notifiesDecisionMakers: Bool
 
     public init(
         entryID: Int64, organisationID: OrganisationID, target: TargetName, leaseOwner: String, attempt: Int,
         operation: SubmissionOperation, mappedJobVersion: Int, startedAt: Date, finishedAt: Date,
-        outcome: AttemptOutcome, requestHash: String, circuitBreaker: CircuitBreakerSettings
+        outcome: AttemptOutcome, requestHash: String, circuitBreaker: CircuitBreakerSettings, notifiesDecisionMakers: Bool = false
     ) {
         self.entryID = entryID
         self.organisationID = organisationID
@@ -75,6 +78,7 @@ public struct DeliveryRecord: Hashable, Sendable {
         self.outcome = outcome
         self.requestHash = requestHash
         self.circuitBreaker = circuitBreaker
+        self.notifiesDecisionMakers = notifiesDecisionMakers
     }
 }
 
