@@ -64,7 +64,7 @@ public struct BullhornConnector: RequestPreviewing {
     let api: BullhornAPI
     let requests: BullhornRequests
     let shape: BullhornMappingShape
-    let directory = BullhornEntityDirectory()
+    let directory = FindOrCreateDirectory()
 
     /// - Parameters:
     ///   - secrets: the values of the variables `settings` names, read by the caller; checked at the first login.

@@ -1,4 +1,5 @@
 import AtsgateCore
+import AtsgateHTTP
 
 /// A JobOrder as Bullhorn returns it (ATS_APIS.md B3, B4): scalars, to-one associations as
 /// `{"id": …}`, timestamps in epoch milliseconds, and our marker in `externalID`.

@@ -25,7 +25,7 @@ public struct LoxoConnector: RequestPreviewing {
     /// Loxo status ids that mean "open", from the mapping's `job_status_id` table.
     let openStatusIDs: Set<Int>
     let comparedFields: [String]
-    private let directory = LoxoEntityDirectory()
+    private let directory = FindOrCreateDirectory()
 
     /// - Parameter apiKey: the key's value, read from the environment by the caller.
     public init(

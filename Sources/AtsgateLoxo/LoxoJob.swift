@@ -1,4 +1,5 @@
 import AtsgateCore
+import AtsgateHTTP
 
 /// A job as Loxo returns it (ATS_APIS.md A4): `status`, `job_type` and `company` as `{id, name}`
 /// objects, money as strings, hiring contacts with their `person_id`.

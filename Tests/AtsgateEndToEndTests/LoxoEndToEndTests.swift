@@ -142,6 +142,8 @@ struct LoxoEndToEndTests {
         let lastLine = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         #expect(lastLine.hasPrefix("ok: each of the 6 qualified jobs is at Loxo exactly once"), "\(lastLine)")
         #expect(result.stdout.contains("workspace:  \(directory.path)"))
+        // The email target runs against a real aiosmtpd (scripts/install-system-packages installs it).
+        #expect(result.stdout.contains("ok: each job mailed to the desk once"), "\(result.stdout.suffix(1_000))")
         let copied = try Data(contentsOf: directory.appendingPathComponent("mappings/loxo.yaml"))
         #expect(copied == (try Data(contentsOf: root.appendingPathComponent("mappings/loxo.yaml"))), "the sandbox ran with the repository's Loxo mapping")
 

@@ -42,6 +42,9 @@ public struct ReconcileRunner: Sendable {
         /// A run whose heartbeat is older than this is taken for dead.
         public var staleAfter: Duration
         public var progress: (@Sendable (ReconcileProgress) -> Void)?
+        /// Asked between remote jobs: `true` ends the run as partial ("interrupted"). A stop asked
+        /// this way, unlike task cancellation, still lets the run store what it found and its end.
+        public var shouldStop: @Sendable () -> Bool = { false }
 
         public init(apply: Bool = false, actor: String, keep: Int = 20, staleAfter: Duration = .seconds(600), progress: (@Sendable (ReconcileProgress) -> Void)? = nil) {
             self.apply = apply
@@ -111,7 +114,7 @@ public struct ReconcileRunner: Sendable {
                             lastHeartbeat = stopwatch.now
                         }
                     }
-                    try Task.checkCancellation()
+                    if Task.isCancelled || options.shouldStop() { throw CancellationError() }
                 }
             } catch let error as ConnectorError {
                 partialReason = "the listing stopped after \(diff.counts.remoteListed) jobs: \(error)"

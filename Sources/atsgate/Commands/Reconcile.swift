@@ -177,14 +177,22 @@ final class ReconcileSchedule: Service {
         self.report = report
     }
 
+    /// A shutdown asks the run in progress to stop (it ends as partial, its findings and end
+    /// stored) and cuts the wait before the next run short.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        let stopping = Mutex(false)
+        var options = self.options
+        options.shouldStop = { stopping.withLock { $0 } }
+        try await withGracefulShutdownHandler {
             repeat {
-                let outcome = try await self.runner.run(self.options)
+                let outcome = try await self.runner.run(options)
                 self.last.withLock { $0 = outcome }
                 try await self.report(outcome)
-                guard let every = self.every, (try? await Task.sleep(for: every)) != nil else { return }
-            } while !Task.isCancelled
+                guard let every = self.every, !stopping.withLock({ $0 }) else { return }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: every) }
+            } while !stopping.withLock({ $0 })
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
         }
     }
 }

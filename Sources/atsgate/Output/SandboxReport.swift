@@ -53,7 +53,7 @@ enum SandboxReport {
 
         mutating func add(_ other: Check) {
             passed = passed && other.passed
-            text += "\n" + other.text
+            text = text.isEmpty ? other.text : text + "\n" + other.text
         }
     }
 

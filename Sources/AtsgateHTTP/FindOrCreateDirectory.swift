@@ -1,14 +1,14 @@
-import AtsgateCore
+public import AtsgateCore
 import Synchronization
 
-/// Finds or creates each company and person at Loxo at most once per key in this process, and
-/// remembers the id.
+/// Finds or creates each company and person at a target at most once per key in this process,
+/// and remembers the id.
 ///
 /// Two deliveries of the same company's jobs running at once would otherwise both miss in the
-/// search and both create; and Loxo's search is an index, which may not show a record created a
-/// moment ago. So one find-or-create runs at a time per key, and the ones waiting for it reuse
+/// search and both create; and a target's search is an index, which may not show a record created
+/// a moment ago. So one find-or-create runs at a time per key, and the ones waiting for it reuse
 /// its answer. (Several worker processes do not share this; see the README.)
-final class LoxoEntityDirectory: Sendable {
+public final class FindOrCreateDirectory: Sendable {
     private struct State {
         var known: [String: String] = [:]
         var busy: Set<String> = []
@@ -17,7 +17,9 @@ final class LoxoEntityDirectory: Sendable {
 
     private let state = Mutex(State())
 
-    func id(for key: String, findOrCreate: () async throws(ConnectorError) -> String) async throws(ConnectorError) -> String {
+    public init() {}
+
+    public func id(for key: String, findOrCreate: () async throws(ConnectorError) -> String) async throws(ConnectorError) -> String {
         if let known = state.withLock({ $0.known[key] }) { return known }
         await acquire(key)
         defer { release(key) }

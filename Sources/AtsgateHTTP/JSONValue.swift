@@ -1,8 +1,9 @@
-import Foundation
+public import Foundation
 
-/// Any JSON, decoded without assuming a shape: Bullhorn's answers differ by endpoint (one record
-/// under `data` or a list, to-one associations as `{"id": …}`, `null` where a value was expected).
-enum JSONValue: Decodable, Hashable, Sendable {
+/// Any JSON, decoded without assuming a shape: targets' answers differ by endpoint and version
+/// (wrapped or not, ids as numbers or strings, to-one associations as `{"id": …}`, `null` where a
+/// value was expected).
+public enum JSONValue: Decodable, Hashable, Sendable {
     case null
     case bool(Bool)
     case number(Decimal)
@@ -10,7 +11,7 @@ enum JSONValue: Decodable, Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -27,27 +28,27 @@ enum JSONValue: Decodable, Hashable, Sendable {
         }
     }
 
-    static func parse(_ data: Data) -> JSONValue? {
+    public static func parse(_ data: Data) -> JSONValue? {
         try? JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         if case .object(let fields) = self { return fields[key] }
         return nil
     }
 
-    var object: [String: JSONValue]? {
+    public var object: [String: JSONValue]? {
         if case .object(let fields) = self { return fields }
         return nil
     }
 
-    var array: [JSONValue]? {
+    public var array: [JSONValue]? {
         if case .array(let values) = self { return values }
         return nil
     }
 
     /// Scalars as text: `12` and `"12"` are the same id to us.
-    var text: String? {
+    public var text: String? {
         switch self {
         case .string(let value): value
         case .number(let value): NSDecimalNumber(decimal: value).description(withLocale: Locale(identifier: "en_US_POSIX"))
@@ -56,10 +57,10 @@ enum JSONValue: Decodable, Hashable, Sendable {
         }
     }
 
-    var int: Int? { text.flatMap { Int($0) } }
+    public var int: Int? { text.flatMap { Int($0) } }
 
     /// Bullhorn booleans, which Lucene-backed answers may render as `1`/`0`.
-    var bool: Bool? {
+    public var bool: Bool? {
         switch self {
         case .bool(let value): value
         case .number(let value): value != 0
@@ -69,7 +70,7 @@ enum JSONValue: Decodable, Hashable, Sendable {
     }
 
     /// The id of a to-one association (`{"id": 3, "name": …}`), or of the value itself when it is a scalar id.
-    var associatedID: String? {
+    public var associatedID: String? {
         self["id"]?.text ?? text
     }
 }
