@@ -9,16 +9,18 @@ import Logging
 extension Atsgate {
     struct Sandbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the gateway end to end against a fake Loxo and a fake Bullhorn on loopback, with planted failures, and show what happened.",
+            abstract: "Run the gateway end to end against a fake Loxo, a fake Bullhorn and a real SMTP server on loopback, with planted failures, and show what happened.",
             discussion: """
             Starts the fake Loxo (ATS_APIS.md part A) and the fake Bullhorn (part B) on 127.0.0.1, writes a \
             throwaway configuration pointing at them, imports the example CRM, qualifies jobs, and delivers \
             them to both with the real worker: first one job cleanly, then the rest while the fake Loxo drops a \
             connection after committing, answers 503 and 429, and refuses one request, and the fake Bullhorn \
             answers 429 and stores a JobOrder yet answers 500. A failed row is replayed as an operator would; \
-            the Bullhorn session expires before a job is closed. At the end it prints the outbox, the attempts \
-            of every row that needed more than one, and what the fakes hold — and exits 1 if any qualified job \
-            is not at Loxo and at Bullhorn exactly once.
+            the Bullhorn session expires before a job is closed. When Python's aiosmtpd is installed, an email \
+            target mails each job to a desk address and tells the decision makers, through a real SMTP server \
+            on loopback. At the end it prints the outbox, the attempts of every row that needed more than one, \
+            what the fakes hold and what the mailbox received — and exits 1 if any qualified job is not at \
+            each target exactly once.
             """
         )
 
