@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Synchronization
 
 /// Runs the built `atsgate` binary the way a user or a script does, in a throwaway folder.
@@ -166,4 +167,24 @@ extension AtsgateProcess {
     }
 
     var localConfig: [String: String] { ["ATSGATE_CONFIG": workingDirectory.path] }
+
+    /// Copies the repository's `mappings/NAME` into the working folder, next to its `connectors/`.
+    func copyRepositoryMapping(_ name: String) throws {
+        let mappings = workingDirectory.appendingPathComponent("mappings")
+        try FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: Self.repositoryRoot.appendingPathComponent("mappings/\(name)"), to: mappings.appendingPathComponent(name)
+        )
+    }
+
+    /// `atsgate reconcile --target T --organisation O --json [EXTRA…]`: the exit code and the decoded report.
+    func reconcile(
+        target: String, organisation: String, _ extra: [String] = [], environment: [String: String]
+    ) async throws -> (Int32, ReconcileEndToEndTests.Report?) {
+        let result = try await execute(["reconcile", "--target", target, "--organisation", organisation, "--json"] + extra, environment: environment)
+        #expect(result.stderr.isEmpty || result.exitCode != 0, "nothing but JSON: \(result.stderr)")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return (result.exitCode, try? decoder.decode(ReconcileEndToEndTests.Report.self, from: Data(result.stdout.utf8)))
+    }
 }

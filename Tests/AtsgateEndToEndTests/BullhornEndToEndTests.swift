@@ -239,11 +239,7 @@ struct BullhornEndToEndTests {
               cool_down: 1s
 
             """)
-        let mappings = atsgate.workingDirectory.appendingPathComponent("mappings")
-        try FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: AtsgateProcess.repositoryRoot.appendingPathComponent("mappings/bullhorn.yaml"), to: mappings.appendingPathComponent("bullhorn.yaml")
-        )
+        try atsgate.copyRepositoryMapping("bullhorn.yaml")
         let configuration = fake.configuration
         let environment = atsgate.localConfig.merging([
             Self.variables.clientID: configuration.clientID, Self.variables.clientSecret: configuration.clientSecret,
@@ -261,9 +257,7 @@ struct BullhornEndToEndTests {
 
 extension BullhornEndToEndTests {
     func reconcile(_ atsgate: AtsgateProcess, _ extra: [String] = [], environment: [String: String]) async throws -> (Int32, ReconcileEndToEndTests.Report?) {
-        let result = try await atsgate.execute(["reconcile", "--target", "bullhorn", "--organisation", Self.organisation, "--json"] + extra, environment: environment)
-        #expect(result.stderr.isEmpty || result.exitCode != 0, "nothing but JSON: \(result.stderr)")
-        return (result.exitCode, try? loxo.decoder.decode(ReconcileEndToEndTests.Report.self, from: Data(result.stdout.utf8)))
+        try await atsgate.reconcile(target: "bullhorn", organisation: Self.organisation, extra, environment: environment)
     }
 
     @Test("Reconcile finds drift, missing_remote, status_mismatch, unlinked_remote (persist-then-fail), duplicates and orphans; --apply repairs; a second --apply adds nothing")

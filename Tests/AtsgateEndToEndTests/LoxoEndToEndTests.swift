@@ -223,11 +223,7 @@ struct LoxoEndToEndTests {
               cool_down: 1s
 
             """)
-        let mappings = atsgate.workingDirectory.appendingPathComponent("mappings")
-        try FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: AtsgateProcess.repositoryRoot.appendingPathComponent("mappings/loxo.yaml"), to: mappings.appendingPathComponent("loxo.yaml")
-        )
+        try atsgate.copyRepositoryMapping("loxo.yaml")
         let environment = atsgate.localConfig.merging([Self.keyVariable: fake.apiKey]) { _, new in new }
         let imported = try await atsgate.execute(["import", atsgate.exampleDataset], environment: environment)
         #expect(imported.exitCode == 0, "\(imported.stderr)")

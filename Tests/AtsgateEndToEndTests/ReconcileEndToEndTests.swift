@@ -32,9 +32,7 @@ struct ReconcileEndToEndTests {
     }
 
     func reconcile(_ atsgate: AtsgateProcess, _ extra: [String] = [], environment: [String: String]) async throws -> (Int32, Report?) {
-        let result = try await atsgate.execute(["reconcile", "--target", "loxo", "--organisation", LoxoEndToEndTests.organisation, "--json"] + extra, environment: environment)
-        #expect(result.stderr.isEmpty || result.exitCode != 0, "nothing but JSON: \(result.stderr)")
-        return (result.exitCode, try? loxo.decoder.decode(Report.self, from: Data(result.stdout.utf8)))
+        try await atsgate.reconcile(target: "loxo", organisation: LoxoEndToEndTests.organisation, extra, environment: environment)
     }
 
     /// `reconcile --apply`, then the worker until every row settled.
