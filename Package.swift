@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "atsgate", targets: ["atsgate"]),
         .library(name: "AtsgateCore", targets: ["AtsgateCore"]),
         .library(name: "AtsgateSQLite", targets: ["AtsgateSQLite"]),
+        .library(name: "AtsgateHTTP", targets: ["AtsgateHTTP"]),
         .library(name: "AtsgateWebhook", targets: ["AtsgateWebhook"]),
         .library(name: "AtsgateLoxo", targets: ["AtsgateLoxo"]),
         .library(name: "AtsgateBullhorn", targets: ["AtsgateBullhorn"]),
@@ -135,6 +136,7 @@ let package = Package(
             dependencies: [
                 "AtsgateCore",
                 "AtsgateSQLite",
+                "AtsgateHTTP",
                 "AtsgateWebhook",
                 "AtsgateLoxo",
                 "AtsgateBullhorn",

@@ -29,6 +29,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AtsgateCore", package: "atsgate"),
                 .product(name: "AtsgateSQLite", package: "atsgate"),
+                .product(name: "AtsgateHTTP", package: "atsgate"),
                 .product(name: "AtsgateWebhook", package: "atsgate"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -22,14 +22,6 @@ struct ConnectorFactory {
         self.credentials = credentials
     }
 
-    /// An HTTP client whose pool allows every target its configured `concurrency`
-    /// (AsyncHTTPClient's default of 8 connections per host would cap it silently).
-    static func makeClient(for catalog: TargetCatalog) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, catalog.targets.values.map(\.concurrency).max() ?? 8)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }
-
     /// One connector per enabled target this build can talk to; the others are left out (their rows wait).
     /// A target whose mapping is missing or unusable stops the whole set, naming every such target:
     /// a worker should not start half-configured.

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import AtsgateCore
+import AtsgateHTTP
 import AtsgateSQLite
 import AtsgateWebhook
 import Foundation
@@ -14,6 +15,8 @@ struct BenchmarkSetup: Sendable {
     let targetURL: String
     let concurrency: Int
     let catalog: TargetCatalog
+    /// Built as `atsgate worker` builds it: a pool with room for the target's concurrency.
+    let client: HTTPClient
 
     init(targetURL: String, concurrency: Int) throws {
         guard let name = TargetName(rawValue: "noop") else { throw BenchmarkError("'noop' is not a valid target name") }
@@ -30,6 +33,7 @@ struct BenchmarkSetup: Sendable {
                 timeout: .seconds(10)
             ),
         ])
+        self.client = HTTPClient.forTargets(catalog)
     }
 
     /// Qualifies one job in its own transaction, as `atsgate jobs qualify` does.
@@ -40,10 +44,10 @@ struct BenchmarkSetup: Sendable {
         _ = try await store.apply(command, planner: QualificationPlanner(catalog: catalog, now: Date()))
     }
 
-    /// A dispatcher over the shared HTTP client, as the `atsgate worker` command builds it (logging off).
+    /// A dispatcher, as the `atsgate worker` command builds it (logging off).
     func dispatcher(store: CountingDispatchStore, untilIdle: Bool, wakeups: (any WakeupListener)?) -> OutboxDispatcher {
         let connector = WebhookConnector(
-            target: targetName, settings: .init(url: targetURL), token: nil, timeout: .seconds(10), client: HTTPClient.shared
+            target: targetName, settings: .init(url: targetURL), token: nil, timeout: .seconds(10), client: client
         )
         return OutboxDispatcher(
             store: store,

@@ -3,13 +3,18 @@ import Foundation
 import Synchronization
 
 /// Passes every call to the real store and counts the write transactions the dispatcher asks
-/// for (each commits with an fsync): claims, settlements, and the rows in them.
+/// for (each commits with an fsync): claims, settlements, and the rows in them; and how long
+/// the dispatcher waited for them (queueing behind the single writer included).
 struct CountingDispatchStore: DispatchStore {
     struct Counts: Sendable {
         var claimTransactions = 0
         var claimedRows = 0
         var settleTransactions = 0
         var settledRows = 0
+        var claimWait = Duration.zero
+        var settleWait = Duration.zero
+        var healthReads = 0
+        var nextDueReads = 0
     }
 
     let base: any DispatchStore
@@ -22,14 +27,18 @@ struct CountingDispatchStore: DispatchStore {
     var snapshot: Counts { counts.value.withLock { $0 } }
 
     func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
+        let started = ContinuousClock.now
         let claims = try await base.claimSubmissions(request)
-        counts.value.withLock { $0.claimTransactions += 1; $0.claimedRows += claims.count }
+        let waited = ContinuousClock.now - started
+        counts.value.withLock { $0.claimTransactions += 1; $0.claimedRows += claims.count; $0.claimWait += waited }
         return claims
     }
 
     func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
+        let started = ContinuousClock.now
         let results = try await base.settle(records)
-        counts.value.withLock { $0.settleTransactions += 1; $0.settledRows += records.count }
+        let waited = ContinuousClock.now - started
+        counts.value.withLock { $0.settleTransactions += 1; $0.settledRows += records.count; $0.settleWait += waited }
         return results
     }
 
@@ -42,7 +51,8 @@ struct CountingDispatchStore: DispatchStore {
     }
 
     func nextDueDate(targets: [TargetName], includeNotifications: Bool) async throws -> Date? {
-        try await base.nextDueDate(targets: targets, includeNotifications: includeNotifications)
+        counts.value.withLock { $0.nextDueReads += 1 }
+        return try await base.nextDueDate(targets: targets, includeNotifications: includeNotifications)
     }
 
     func hasDueOrInFlightWork(now: Date, targets: [TargetName], includeNotifications: Bool) async throws -> Bool {
@@ -50,7 +60,8 @@ struct CountingDispatchStore: DispatchStore {
     }
 
     func targetHealth() async throws -> [TargetName: TargetHealth] {
-        try await base.targetHealth()
+        counts.value.withLock { $0.healthReads += 1 }
+        return try await base.targetHealth()
     }
 
     private final class Counter: Sendable {

@@ -61,13 +61,23 @@ struct DispatchBenchmark: AsyncParsableCommand {
         try await NoopTarget.waitUntilReady(url: targetURL, spawned: target)
 
         let setup = try BenchmarkSetup(targetURL: targetURL, concurrency: concurrency)
-        print(Report.header(setup: setup, targetPID: target?.pid))
+        do {
+            try await runPhases(setup, files: files, targetPID: target?.pid)
+        } catch {
+            try? await setup.client.shutdown()
+            throw error
+        }
+        try await setup.client.shutdown()
+    }
+
+    private func runPhases(_ setup: BenchmarkSetup, files: DatabaseFiles, targetPID: Int32?) async throws {
+        print(Report.header(setup: setup, targetPID: targetPID))
         if phase != .latency {
-            let result = try await ThroughputPhase(setup: setup, path: files.throughputPath, rows: rows, targetPID: target?.pid).run()
+            let result = try await ThroughputPhase(setup: setup, path: files.throughputPath, rows: rows, targetPID: targetPID).run()
             print(Report.throughput(result))
         }
         if phase != .throughput {
-            let result = try await LatencyPhase(setup: setup, path: files.latencyPath, jobs: latencyJobs, rate: latencyRate, targetPID: target?.pid).run()
+            let result = try await LatencyPhase(setup: setup, path: files.latencyPath, jobs: latencyJobs, rate: latencyRate, targetPID: targetPID).run()
             print(Report.latency(result))
         }
     }

@@ -11,7 +11,7 @@ enum Report {
         | CPUs | \(ProcessInfo.processInfo.activeProcessorCount) |
         | target | \(setup.targetURL) (\(targetPID.map { "noop-target, pid \($0)" } ?? "started separately")) |
         | target concurrency | \(setup.concurrency) |
-        | HTTP client | HTTPClient.shared |
+        | HTTP client | `HTTPClient.forTargets` (as `atsgate worker`): up to \(max(8, setup.concurrency)) connections per host |
         """
     }
 
@@ -73,8 +73,14 @@ enum Report {
         func average(_ rows: Int, _ transactions: Int) -> String {
             transactions == 0 ? "-" : String(format: "%.1f", Double(rows) / Double(transactions))
         }
-        return "\(count(counts.claimTransactions)) claims (\(average(counts.claimedRows, counts.claimTransactions)) rows each), "
-            + "\(count(counts.settleTransactions)) settlements (\(average(counts.settledRows, counts.settleTransactions)) rows each)"
+        func milliseconds(_ total: Duration, _ transactions: Int) -> String {
+            transactions == 0 ? "-" : String(format: "%.2f ms", total.seconds * 1_000 / Double(transactions))
+        }
+        return "\(count(counts.claimTransactions)) claims (\(average(counts.claimedRows, counts.claimTransactions)) rows each, "
+            + "\(milliseconds(counts.claimWait, counts.claimTransactions)) each), "
+            + "\(count(counts.settleTransactions)) settlements (\(average(counts.settledRows, counts.settleTransactions)) rows each, "
+            + "\(milliseconds(counts.settleWait, counts.settleTransactions)) each); "
+            + "\(count(counts.healthReads)) health reads, \(count(counts.nextDueReads)) next-due reads"
     }
 
     private static func cpu(_ usage: CPUUsage) -> String {

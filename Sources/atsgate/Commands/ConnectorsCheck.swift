@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import AtsgateCore
+import AtsgateHTTP
 import Foundation
 
 extension Atsgate.Connectors {
@@ -32,7 +34,7 @@ extension Atsgate.Connectors {
                 throw WorkflowError.unknownTarget(target.rawValue, configured: catalog.enabledTargets)
             }
             let names = target.map { [$0] } ?? catalog.enabledTargets
-            let client = ConnectorFactory.makeClient(for: catalog)
+            let client = HTTPClient.forTargets(catalog)
             let factory = ConnectorFactory(
                 environment: global.environment, client: client, configurationDirectory: global.configurationDirectory,
                 credentials: try global.openStore()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import AtsgateCore
+import AtsgateHTTP
 import AtsgateSQLite
 import Foundation
 import Logging
@@ -61,7 +62,7 @@ extension Atsgate.Reconcile {
             }
             let organisationID = try organisation.resolve()
             let store = try global.openStore()
-            let client = ConnectorFactory.makeClient(for: catalog)
+            let client = HTTPClient.forTargets(catalog)
             do {
                 try await reconcile(configuration, organisationID: organisationID, store: store, client: client)
                 try await client.shutdown()

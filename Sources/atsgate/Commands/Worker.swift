@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import AtsgateCore
+import AtsgateHTTP
 import AtsgateSQLite
 import Foundation
 import Logging
@@ -48,7 +50,7 @@ extension Atsgate {
             let logger = Logger(label: "atsgate.worker")
             let catalog = try global.loadTargets()
             let store = try global.openStore()
-            let client = ConnectorFactory.makeClient(for: catalog)
+            let client = HTTPClient.forTargets(catalog)
             let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory, credentials: store)
             let connectors: [TargetName: any Connector]
             do {
