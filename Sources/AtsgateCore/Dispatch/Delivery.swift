@@ -15,7 +15,10 @@ struct Delivery: Sendable {
     let workerID: String
     let logger: Logger
 
-    func deliver(_ claim: ClaimedSubmission) async {
+    /// A successful request frees its `slot` before the settlement is written, so the target's
+    /// concurrency is spent on requests, not on waiting for our own commits. A failed one keeps
+    /// the slot until it is settled: the circuit breaker must see the failure before more rows go.
+    func deliver(_ claim: ClaimedSubmission, slot: DeliverySlot) async {
         let entry = claim.entry
         guard let target = catalog[entry.target] else { return }
         let request = SubmissionRequest(
@@ -29,6 +32,7 @@ struct Delivery: Sendable {
             }
             return try await connector.submit(request)
         }
+        if case .success = result { slot.release() }
         let outcome = await decide(result, target: target, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt, previousErrorKind: entry.lastErrorKind)
         let record = DeliveryRecord(
             entryID: entry.id, organisationID: entry.organisationID, target: entry.target, leaseOwner: workerID,
@@ -46,12 +50,13 @@ struct Delivery: Sendable {
         }
     }
 
-    func deliver(_ claim: ClaimedNotification, through targetName: TargetName) async {
+    func deliver(_ claim: ClaimedNotification, through targetName: TargetName, slot: DeliverySlot) async {
         guard let target = catalog[targetName] else { return }
         let started = clock.now()
         let result = await attempt(target: target) { connector throws(ConnectorError) in
             try await connector.notify(claim.request)
         }
+        if case .success = result { slot.release() }
         let outcome = await decide(result, target: target, attempt: claim.attempt, enqueuedAt: claim.enqueuedAt, previousErrorKind: claim.lastErrorKind)
         let record = NotificationRecord(
             notificationID: claim.request.notificationID, organisationID: claim.organisationID, target: targetName,

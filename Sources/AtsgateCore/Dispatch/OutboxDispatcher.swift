@@ -168,21 +168,21 @@ public struct OutboxDispatcher: Service {
                     referencesWanted: referencesWanted
                 ))
                 for claim in claims {
-                    inFlight.add(claim.entry.target)
+                    let slot = inFlight.start(claim.entry.target, onRelease: signal.fire)
                     group.addTask {
-                        await delivery.deliver(claim)
-                        inFlight.remove(claim.entry.target)
-                        signal.fire()
+                        await delivery.deliver(claim, slot: slot)
+                        slot.release()
+                        inFlight.finish()
                     }
                 }
                 let notifications = try await claimNotifications(health: health, inFlight: inFlight, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
-                    inFlight.add(target)
+                    let slot = inFlight.start(target, onRelease: signal.fire)
                     group.addTask {
-                        await delivery.deliver(claim, through: target)
-                        inFlight.remove(target)
-                        signal.fire()
+                        await delivery.deliver(claim, through: target, slot: slot)
+                        slot.release()
+                        inFlight.finish()
                     }
                 }
 
@@ -271,14 +271,52 @@ final class StopFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// Deliveries in flight per target, in this worker.
+/// What this worker has in flight: per target, the slots its `concurrency` allows (a slot is
+/// held while a request may be at the target); in all, the deliveries not yet settled.
 final class InFlightCounter: Sendable {
-    private let counts = Mutex<[TargetName: Int]>([:])
+    private struct Counts {
+        var slots: [TargetName: Int] = [:]
+        var deliveries = 0
+    }
 
-    func add(_ target: TargetName) { counts.withLock { $0[target, default: 0] += 1 } }
-    func remove(_ target: TargetName) { counts.withLock { $0[target, default: 1] -= 1 } }
-    func count(_ target: TargetName) -> Int { counts.withLock { $0[target] ?? 0 } }
-    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+    private let counts = Mutex(Counts())
+
+    /// Takes a slot of `target` for a new delivery; `onRelease` runs once the slot is free again.
+    func start(_ target: TargetName, onRelease: @escaping @Sendable () -> Void) -> DeliverySlot {
+        counts.withLock { counts in
+            counts.slots[target, default: 0] += 1
+            counts.deliveries += 1
+        }
+        return DeliverySlot {
+            self.counts.withLock { $0.slots[target, default: 1] -= 1 }
+            onRelease()
+        }
+    }
+
+    /// A delivery is settled (or given up).
+    func finish() { counts.withLock { $0.deliveries -= 1 } }
+
+    func count(_ target: TargetName) -> Int { counts.withLock { $0.slots[target] ?? 0 } }
+    /// Deliveries started and not yet settled.
+    var total: Int { counts.withLock { $0.deliveries } }
+}
+
+/// One of a target's concurrency slots, held by a delivery. Releasing is idempotent, so the
+/// delivery may free it early (its request succeeded) and the dispatcher frees it in any case.
+final class DeliverySlot: Sendable {
+    private let onRelease: Mutex<(@Sendable () -> Void)?>
+
+    init(onRelease: @escaping @Sendable () -> Void) {
+        self.onRelease = Mutex(onRelease)
+    }
+
+    func release() {
+        let action = onRelease.withLock { action -> (@Sendable () -> Void)? in
+            defer { action = nil }
+            return action
+        }
+        action?()
+    }
 }
 
 /// Uniform random numbers in 0…1 for backoff jitter; seedable so tests and `--seed` runs repeat.
