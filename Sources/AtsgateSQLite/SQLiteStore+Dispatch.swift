@@ -15,18 +15,18 @@ extension SQLiteStore: DispatchStore {
                 let rows = try Self.claimRows(
                     table: "job_external_submissions", extraFilter: "external_system = ?", extraArguments: [target.rawValue],
                     limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, db: db
-                )
+                ) { row in
+                    (
+                        try OutboxEntry(row: row),
+                        try row.required("outcome_unknown", in: "job_external_submissions") as Bool,
+                        try row.required("enqueued_at", in: "job_external_submissions") as Date
+                    )
+                }
                 guard !rows.isEmpty else { continue }
                 let before = health
                 health.recordClaim(now: request.now, probeDeadline: leaseUntil)
                 if health != before { try Self.save(health, of: target, now: request.now, db: db) }
-                for row in rows {
-                    leased.append((
-                        try OutboxEntry(row: row),
-                        try row.required("outcome_unknown", in: "job_external_submissions"),
-                        try row.required("enqueued_at", in: "job_external_submissions")
-                    ))
-                }
+                leased += rows
             }
             return leased
         }
@@ -69,20 +69,21 @@ extension SQLiteStore: DispatchStore {
             let rows = try Self.claimRows(
                 table: "decision_maker_notifications", extraFilter: nil, extraArguments: [],
                 limit: limit, owner: owner, now: now, leaseUntil: now.adding(leaseDuration), db: db
-            )
-            return try rows.map { row in
-                let notification = try DecisionMakerNotification(row: row)
+            ) { row in
+                (try DecisionMakerNotification(row: row), try row.optionalEnumValue("error_kind", in: "decision_maker_notifications") as ErrorKind?)
+            }
+            return try rows.map { notification, lastErrorKind in
                 guard let snapshot = try Self.fetchSnapshot(notification.organisationID, notification.jobID, db: db),
-                      let recipient = try db.cachedRow(sql: "SELECT * FROM people WHERE organisation_id = ? AND id = ?",
-                          arguments: [notification.organisationID.rawValue, notification.personID.rawValue]
-                      ).map(Person.init(row:))
+                      let recipient = try db.cachedFetchOne(sql: "SELECT * FROM people WHERE organisation_id = ? AND id = ?",
+                          arguments: [notification.organisationID.rawValue, notification.personID.rawValue], Person.init(row:)
+                      )
                 else { throw StoreError(.corruptRow, "notification \(notification.id) points at a missing job or person") }
                 return ClaimedNotification(
                     request: NotificationRequest(notificationID: notification.id, type: notification.type, recipient: recipient, snapshot: snapshot),
                     organisationID: notification.organisationID,
                     attempt: notification.attempts,
                     enqueuedAt: notification.createdAt,
-                    lastErrorKind: try row.optionalEnumValue("error_kind", in: "decision_maker_notifications")
+                    lastErrorKind: lastErrorKind
                 )
             }
         }
@@ -141,46 +142,50 @@ extension SQLiteStore: DispatchStore {
 
     public func targetHealth() async throws -> [TargetName: TargetHealth] {
         try await read { db in
-            var states: [TargetName: TargetHealth] = [:]
-            for row in try db.cachedRows(sql: "SELECT * FROM target_states") {
-                states[try row.targetName("target", in: "target_states")] = try TargetHealth(row: row)
+            let states = try db.cachedFetchAll(sql: "SELECT * FROM target_states") { row in
+                (try row.targetName("target", in: "target_states"), try TargetHealth(row: row))
             }
-            return states
+            return Dictionary(states) { _, last in last }
         }
     }
 
     // MARK: - Claiming
 
     /// Leases due rows of `table`: in-flight rows whose lease lapsed first (their worker died), then
-    /// pending rows in due order. A lapsed lease is recorded as a `lease_lost` attempt.
-    private static func claimRows(
+    /// pending rows in due order, each decoded by `decode`, in id order. A lapsed lease is recorded
+    /// as a `lease_lost` attempt.
+    private static func claimRows<Value>(
         table: String, extraFilter: String?, extraArguments: [any DatabaseValueConvertible],
-        limit: Int, owner: String, now: Date, leaseUntil: Date, db: Database
-    ) throws -> [Row] {
+        limit: Int, owner: String, now: Date, leaseUntil: Date, db: Database,
+        decode: (Row) throws -> Value
+    ) throws -> [Value] {
         let filter = extraFilter.map { " AND \($0)" } ?? ""
-        let lapsed = try db.cachedRows(sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+        let lapsed = try db.cachedFetchAll(
+            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
             arguments: StatementArguments(extraArguments + [now, limit])
-        )
+        ) { row in
+            LapsedLease(
+                id: try row.required("id", in: table), attempts: try row.required("attempts", in: table),
+                owner: row["lease_owner"], updatedAt: row["updated_at"], organisationID: row["organisation_id"]
+            )
+        }
         let due = try Int64.fetchAll(
-            db,
-            sql: "SELECT id FROM \(table) WHERE status = 'pending'\(filter) AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            db.cachedStatement(sql: "SELECT id FROM \(table) WHERE status = 'pending'\(filter) AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
             arguments: StatementArguments(extraArguments + [now, limit - lapsed.count])
         )
-        let ids: [Int64] = try lapsed.map { try $0.required("id", in: table) } + due
+        let ids = lapsed.map(\.id) + due
         guard !ids.isEmpty else { return [] }
 
         let idColumn = table == "job_external_submissions" ? "submission_id" : "notification_id"
-        for row in lapsed {
-            let attempts: Int = try row.required("attempts", in: table)
-            guard attempts > 0 else { continue }
+        for lease in lapsed where lease.attempts > 0 {
             try db.cachedExecute(sql: """
                 INSERT INTO submission_attempts
                     (organisation_id, \(idColumn), attempt_number, worker, started_at, finished_at, outcome, message)
                 VALUES (?, ?, ?, ?, ?, ?, 'lease_lost', ?)
                 """,
                 arguments: [
-                    row["organisation_id"] as String?, row["id"] as Int64?, attempts, row["lease_owner"] as String? ?? "unknown",
-                    row["updated_at"] as Date?, now, "the worker's lease lapsed before it settled the attempt (crashed or stalled); outcome unknown",
+                    lease.organisationID, lease.id, lease.attempts, lease.owner ?? "unknown", lease.updatedAt, now,
+                    "the worker's lease lapsed before it settled the attempt (crashed or stalled); outcome unknown",
                 ]
             )
         }
@@ -188,22 +193,24 @@ extension SQLiteStore: DispatchStore {
             ? ", outcome_unknown = CASE WHEN status = 'in_flight' AND operation = 'create' THEN 1 ELSE outcome_unknown END"
             : ""
         let placeholders = ids.map { _ in "?" }.joined(separator: ", ")
-        return try db.cachedRows(sql: """
+        return try db.cachedFetchAll(sql: """
             UPDATE \(table)
             SET status = 'in_flight', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?\(outcomeUnknown)
             WHERE id IN (\(placeholders))
             RETURNING *
             """,
             arguments: StatementArguments([owner, leaseUntil, now] as [any DatabaseValueConvertible] + ids)
-        ).sorted { ($0["id"] as Int64? ?? 0) < ($1["id"] as Int64? ?? 0) }
+        ) { row in (id: try row.required("id", in: table) as Int64, value: try decode(row)) }
+        .sorted { $0.id < $1.id }
+        .map(\.value)
     }
 
     /// A job with its company and contacts, as connectors receive it.
     static func fetchSnapshot(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> JobSnapshot? {
         guard let job = try fetchJob(organisationID, jobID, db: db),
-              let company = try db.cachedRow(sql: "SELECT * FROM companies WHERE organisation_id = ? AND id = ?",
-                  arguments: [organisationID.rawValue, job.job.companyID.rawValue]
-              ).map(Company.init(row:))
+              let company = try db.cachedFetchOne(sql: "SELECT * FROM companies WHERE organisation_id = ? AND id = ?",
+                  arguments: [organisationID.rawValue, job.job.companyID.rawValue], Company.init(row:)
+              )
         else { return nil }
         let contacts = try fetchContactsByLabel(of: job.job, db: db)
         return JobSnapshot(
@@ -220,7 +227,7 @@ extension SQLiteStore: DispatchStore {
 
     private static func settle(_ record: DeliveryRecord, db: Database) throws -> Settlement.Result {
         let table = "job_external_submissions"
-        let row = try db.cachedRow(
+        let stored = try db.cachedFetchOne(
             sql: """
             SELECT s.*, j.version AS current_job_version, j.status AS current_job_status
             FROM job_external_submissions AS s
@@ -228,18 +235,21 @@ extension SQLiteStore: DispatchStore {
             WHERE s.id = ?
             """,
             arguments: [record.entryID]
-        )
-        guard let row else { return .leaseLost }
-        let entry = try OutboxEntry(row: row)
+        ) { row in
+            (
+                context: SettlementContext(
+                    row: try OutboxEntry(row: row),
+                    currentJobVersion: try row.required("current_job_version", in: "jobs"),
+                    currentJobStatus: try row.enumValue("current_job_status", in: "jobs")
+                ),
+                outcomeUnknown: try row.required("outcome_unknown", in: table) as Bool,
+                enqueuedAt: try row.required("enqueued_at", in: table) as Date
+            )
+        }
+        guard let stored else { return .leaseLost }
+        let entry = stored.context.row
         let result = Settlement.settle(
-            record,
-            context: SettlementContext(
-                row: entry,
-                currentJobVersion: try row.required("current_job_version", in: "jobs"),
-                currentJobStatus: try row.enumValue("current_job_status", in: "jobs")
-            ),
-            previousOutcomeUnknown: try row.required("outcome_unknown", in: table),
-            enqueuedAt: try row.required("enqueued_at", in: table)
+            record, context: stored.context, previousOutcomeUnknown: stored.outcomeUnknown, enqueuedAt: stored.enqueuedAt
         )
         try insertAttempt(
             idColumn: "submission_id", id: record.entryID, organisationID: record.organisationID, attempt: record.attempt,
@@ -283,13 +293,13 @@ extension SQLiteStore: DispatchStore {
     static func link(
         _ kind: String, localID: String, remoteID: String, organisationID: OrganisationID, target: TargetName, now: Date, db: Database
     ) throws {
-        let claimedElsewhere = try db.cachedRow(
+        let claimedElsewhere = try db.cachedExists(
             sql: """
             SELECT 1 FROM external_refs
             WHERE organisation_id = ? AND target = ? AND entity_kind = ? AND remote_id = ? AND local_id <> ?
             """,
             arguments: [organisationID.rawValue, target.rawValue, kind, remoteID, localID]
-        ) != nil
+        )
         guard !claimedElsewhere else { return }
         try db.cachedExecute(
             sql: """
@@ -305,7 +315,7 @@ extension SQLiteStore: DispatchStore {
     /// keeps a second target, or a second delivery, from queueing another.
     private static func queueSubmittedNotifications(organisationID: OrganisationID, jobID: JobID, now: Date, db: Database) throws {
         guard let job = try fetchJob(organisationID, jobID, db: db)?.job else { return }
-        let people = try db.cachedRows(
+        let people = try db.cachedFetchAll(
             sql: """
             SELECT p.id, p.email FROM people AS p
             JOIN company_contact_associations AS a ON a.organisation_id = p.organisation_id AND a.person_id = p.id
@@ -313,10 +323,10 @@ extension SQLiteStore: DispatchStore {
             ORDER BY p.id
             """,
             arguments: [organisationID.rawValue, job.companyID.rawValue]
-        )
+        ) { row in (id: PersonID(try row.required("id", in: "people") as String), email: row["email"] as String?) }
         for person in people {
-            let id = PersonID(person["id"] as String)
-            let draft = (person["email"] as String?)?.isEmpty == false
+            let id = person.id
+            let draft = person.email?.isEmpty == false
                 ? NotificationDraft(personID: id, type: .jobSubmitted, status: .pending)
                 : NotificationDraft(personID: id, type: .jobSubmitted, status: .skipped, reason: "person has no email address")
             try insert(draft, job: job, now: now, db: db)
@@ -325,7 +335,7 @@ extension SQLiteStore: DispatchStore {
 
     /// The target's ids of a company and of every person associated with it.
     static func fetchReferences(of company: CompanyID, at target: TargetName, organisationID: OrganisationID, db: Database) throws -> RemoteReferences {
-        let rows = try db.cachedRows(
+        let rows = try db.cachedFetchAll(
             sql: """
             SELECT entity_kind, local_id, remote_id FROM external_refs
             WHERE organisation_id = ?1 AND target = ?2 AND (
@@ -334,12 +344,14 @@ extension SQLiteStore: DispatchStore {
                     SELECT person_id FROM company_contact_associations WHERE organisation_id = ?1 AND company_id = ?3)))
             """,
             arguments: [organisationID.rawValue, target.rawValue, company.rawValue]
-        )
+        ) { row in
+            (kind: try row.required("entity_kind", in: "external_refs") as String,
+             localID: try row.required("local_id", in: "external_refs") as String,
+             remoteID: try row.required("remote_id", in: "external_refs") as String)
+        }
         var references = RemoteReferences()
-        for row in rows {
-            let localID: String = row["local_id"]
-            let remoteID: String = row["remote_id"]
-            if row["entity_kind"] as String == "company" {
+        for (kind, localID, remoteID) in rows {
+            if kind == "company" {
                 references.companies[CompanyID(localID)] = remoteID
             } else {
                 references.people[PersonID(localID)] = remoteID
@@ -350,11 +362,11 @@ extension SQLiteStore: DispatchStore {
 
     private static func settle(_ record: NotificationRecord, db: Database) throws -> Bool {
         let table = "decision_maker_notifications"
-        guard let row = try db.cachedRow(sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [record.notificationID]) else {
-            return false
+        let stored = try db.cachedFetchOne(sql: "SELECT status, lease_owner, attempts FROM \(table) WHERE id = ?", arguments: [record.notificationID]) { row in
+            (status: try row.enumValue("status", in: table) as NotificationStatus, leaseOwner: row["lease_owner"] as String?, attempts: row["attempts"] as Int?)
         }
-        let status: NotificationStatus = try row.enumValue("status", in: table)
-        let held = status == .inFlight && row["lease_owner"] as String? == record.leaseOwner && row["attempts"] as Int? == record.attempt
+        guard let stored else { return false }
+        let held = stored.status == .inFlight && stored.leaseOwner == record.leaseOwner && stored.attempts == record.attempt
         try insertAttempt(
             idColumn: "notification_id", id: record.notificationID, organisationID: record.organisationID, attempt: record.attempt,
             operation: nil, worker: record.leaseOwner, startedAt: record.startedAt, finishedAt: record.finishedAt,
@@ -412,8 +424,8 @@ extension SQLiteStore: DispatchStore {
     // MARK: - Target health
 
     static func health(of target: TargetName, db: Database) throws -> TargetHealth {
-        try db.cachedRow(sql: "SELECT * FROM target_states WHERE target = ?", arguments: [target.rawValue])
-            .map(TargetHealth.init(row:)) ?? TargetHealth()
+        try db.cachedFetchOne(sql: "SELECT * FROM target_states WHERE target = ?", arguments: [target.rawValue], TargetHealth.init(row:))
+            ?? TargetHealth()
     }
 
     static func save(_ health: TargetHealth, of target: TargetName, now: Date, db: Database) throws {
@@ -431,6 +443,15 @@ extension SQLiteStore: DispatchStore {
             arguments: [target.rawValue, circuit, until, health.consecutiveFailures, health.pausedUntil, now]
         )
     }
+}
+
+/// An in-flight row whose worker's lease ran out: what its `lease_lost` attempt records.
+private struct LapsedLease {
+    var id: Int64
+    var attempts: Int
+    var owner: String?
+    var updatedAt: Date?
+    var organisationID: String?
 }
 
 /// The health changes of one settlement transaction: each target read once, written once.

@@ -108,7 +108,7 @@ extension SQLiteStore: ImportStore {
         let keyArguments = StatementArguments(keyColumns.map { keys[$0] })
         let valueColumns = values.keys.sorted()
 
-        guard let existing = try db.cachedRow(sql: "SELECT * FROM \(table) WHERE \(whereClause)", arguments: keyArguments) else {
+        guard let existing = try db.cachedFetchOne(sql: "SELECT * FROM \(table) WHERE \(whereClause)", arguments: keyArguments, { $0.copy() }) else {
             let columns = keyColumns + valueColumns + ["created_at", "updated_at"]
             let arguments: [(any DatabaseValueConvertible)?] = keyColumns.map { keys[$0] } + valueColumns.map { values[$0] ?? nil } + [now, now]
             try db.cachedExecute(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",

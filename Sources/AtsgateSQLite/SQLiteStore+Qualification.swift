@@ -42,33 +42,33 @@ extension SQLiteStore: QualificationStore {
     // MARK: - Reads shared by the workflow and the import
 
     static func fetchJob(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> StoredJob? {
-        try db.cachedRow(sql: "SELECT * FROM jobs WHERE organisation_id = ? AND id = ?",
-            arguments: [organisationID.rawValue, jobID.rawValue]
-        ).map(StoredJob.init(row:))
+        try db.cachedFetchOne(sql: "SELECT * FROM jobs WHERE organisation_id = ? AND id = ?",
+            arguments: [organisationID.rawValue, jobID.rawValue], StoredJob.init(row:)
+        )
     }
 
     static func fetchSubmissions(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> [OutboxEntry] {
-        try db.cachedRows(sql: "SELECT * FROM job_external_submissions WHERE organisation_id = ? AND job_id = ? ORDER BY external_system",
-            arguments: [organisationID.rawValue, jobID.rawValue]
-        ).map(OutboxEntry.init(row:))
+        try db.cachedFetchAll(sql: "SELECT * FROM job_external_submissions WHERE organisation_id = ? AND job_id = ? ORDER BY external_system",
+            arguments: [organisationID.rawValue, jobID.rawValue], OutboxEntry.init(row:)
+        )
     }
 
     static func fetchContacts(of job: Job, label: AssociationLabel, db: Database) throws -> [Person] {
-        try db.cachedRows(sql: """
+        try db.cachedFetchAll(sql: """
             SELECT people.* FROM people
             JOIN company_contact_associations AS a
               ON a.organisation_id = people.organisation_id AND a.person_id = people.id
             WHERE a.organisation_id = ? AND a.company_id = ? AND a.association_label = ?
             ORDER BY people.id
             """,
-            arguments: [job.organisationID.rawValue, job.companyID.rawValue, label.rawValue]
-        ).map(Person.init(row:))
+            arguments: [job.organisationID.rawValue, job.companyID.rawValue, label.rawValue], Person.init(row:)
+        )
     }
 
     /// Every contact of the job's company, by label, in one query.
     static func fetchContactsByLabel(of job: Job, db: Database) throws -> [AssociationLabel: [Person]] {
         var contacts: [AssociationLabel: [Person]] = [:]
-        let rows = try db.cachedRows(
+        let labelled = try db.cachedFetchAll(
             sql: """
             SELECT people.*, a.association_label FROM people
             JOIN company_contact_associations AS a
@@ -77,10 +77,11 @@ extension SQLiteStore: QualificationStore {
             ORDER BY people.id
             """,
             arguments: [job.organisationID.rawValue, job.companyID.rawValue]
-        )
-        for row in rows {
-            let label: AssociationLabel = try row.enumValue("association_label", in: "company_contact_associations")
-            contacts[label, default: []].append(try Person(row: row))
+        ) { row in
+            (label: try row.enumValue("association_label", in: "company_contact_associations") as AssociationLabel, person: try Person(row: row))
+        }
+        for (label, person) in labelled {
+            contacts[label, default: []].append(person)
         }
         return contacts
     }

@@ -52,9 +52,9 @@ extension SQLiteStore: ReconcileStore {
         guard !jobIDs.isEmpty else { return [] }
         return try await read { db in
             var existing: Set<JobID> = []
-            for jobID in jobIDs where try db.cachedRow(
+            for jobID in jobIDs where try db.cachedExists(
                 sql: "SELECT 1 FROM jobs WHERE organisation_id = ? AND id = ?", arguments: [organisationID.rawValue, jobID.rawValue]
-            ) != nil {
+            ) {
                 existing.insert(jobID)
             }
             return existing

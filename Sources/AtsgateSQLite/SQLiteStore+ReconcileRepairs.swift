@@ -13,10 +13,10 @@ extension SQLiteStore {
             var changed = 0
             for finding in findings {
                 guard let repair = finding.repair, let jobID = finding.jobID, let job = try Self.fetchJob(organisationID, jobID, db: db) else { continue }
-                let row = try db.cachedRow(
+                let row = try db.cachedFetchOne(
                     sql: "SELECT id, status, operation, external_id FROM job_external_submissions WHERE organisation_id = ? AND job_id = ? AND external_system = ?",
                     arguments: [organisationID.rawValue, jobID.rawValue, target.rawValue]
-                ).map { row in
+                ) { row in
                     (id: row["id"] as Int64, status: try row.enumValue("status", in: "job_external_submissions") as OutboxStatus,
                      externalID: row["external_id"] as String?)
                 }
