@@ -30,9 +30,12 @@ struct DispatcherTests {
         )])
     }
 
-    func dispatcher(_ temporary: TemporaryStore, catalog: TargetCatalog? = nil, untilIdle: Bool = true, grace: Duration = .seconds(10)) -> OutboxDispatcher {
+    func dispatcher(
+        _ temporary: TemporaryStore, store: (any DispatchStore)? = nil, catalog: TargetCatalog? = nil, untilIdle: Bool = true,
+        grace: Duration = .seconds(10)
+    ) -> OutboxDispatcher {
         OutboxDispatcher(
-            store: temporary.store,
+            store: store ?? temporary.store,
             catalog: catalog ?? self.catalog(),
             connectors: [Fixtures.loxo: connector],
             configuration: .init(workerID: "worker-1", untilIdle: untilIdle, shutdownGrace: grace, observer: { eventSink.yield($0) }),
@@ -62,6 +65,21 @@ struct DispatcherTests {
     func untilIdle() async {
         await until { if case .idle = $0 { true } else { false } }
         await clock.untilSomeoneSleeps()
+    }
+
+    /// Waits for `runner`, for at most `limit` of real time: past that, records an issue and
+    /// cancels it, so a dispatcher that never returns fails the test instead of hanging the run.
+    func finishes(_ runner: Task<Void, any Error>, within limit: Duration) async throws {
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = await runner.result; return true }
+            group.addTask { try? await Task.sleep(for: limit); return false }
+            let first = await group.next() ?? false
+            if !first { runner.cancel() }
+            group.cancelAll()
+            return first
+        }
+        #expect(finished, "the dispatcher did not return within \(limit)")
+        try await runner.value
     }
 
     @Test("Due rows are delivered and settled: sent, remote id stored, one attempt each")
@@ -230,6 +248,27 @@ struct DispatcherTests {
             trigger.triggerGracefulShutdown()
             connector.releaseHeld()
             try await runner.value
+        }
+        let row = try await row(temporary, "job-1")
+        #expect(row.status == .sent)
+        #expect(row.leaseOwner == nil)
+    }
+
+    @Test("Draining waits for the last settlement, not only the last answer: shutdown ends once it is stored")
+    func drainingWaitsForSettlement() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")))
+        let gated = GatedDispatchStore(temporary.store)
+        let dispatcher = dispatcher(temporary, store: gated, untilIdle: false)
+        try await testGracefulShutdown { trigger in
+            let runner = Task { try await dispatcher.run() }
+            await gated.untilSettling()
+            trigger.triggerGracefulShutdown()
+            // The answer already freed the target's slot; the loop drains, asleep on a clock that never moves.
+            await until { $0 == .drainingInFlight(1) }
+            await clock.untilSomeoneSleeps()
+            gated.openGate()
+            try await finishes(runner, within: .seconds(10))
         }
         let row = try await row(temporary, "job-1")
         #expect(row.status == .sent)

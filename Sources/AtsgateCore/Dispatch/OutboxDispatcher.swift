@@ -144,7 +144,7 @@ public struct OutboxDispatcher: Service {
             logger.warning("no connector for this target in this build; its rows stay pending", metadata: ["target": "\(target.name)", "kind": "\(target.kind.rawValue)"])
         }
         let gates = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, TargetGate(settings: $0.rateLimit, clock: clock)) })
-        let inFlight = InFlightCounter()
+        let inFlight = InFlightCounter(onChange: signal.fire)
         let notificationsDeliverable = configuration.notificationTarget.map { name in targets.contains { $0.name == name } } ?? false
         let delivery = Delivery(
             store: store, catalog: catalog, connectors: connectors, clock: clock, redactor: redactor, jitter: jitter,
@@ -168,7 +168,7 @@ public struct OutboxDispatcher: Service {
                     referencesWanted: referencesWanted
                 ))
                 for claim in claims {
-                    let slot = inFlight.start(claim.entry.target, onRelease: signal.fire)
+                    let slot = inFlight.start(claim.entry.target)
                     group.addTask {
                         await delivery.deliver(claim, slot: slot)
                         slot.release()
@@ -178,7 +178,7 @@ public struct OutboxDispatcher: Service {
                 let notifications = try await claimNotifications(health: health, inFlight: inFlight, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
-                    let slot = inFlight.start(target, onRelease: signal.fire)
+                    let slot = inFlight.start(target)
                     group.addTask {
                         await delivery.deliver(claim, through: target, slot: slot)
                         slot.release()
@@ -194,16 +194,18 @@ public struct OutboxDispatcher: Service {
                     )
                     if idle { break }
                 }
-                let sleep = try await sleepBeforeNextLook(
+                let wake = try await nextLook(
                     now: now, health: health, targets: targets, inFlight: inFlight, notificationsDeliverable: notificationsDeliverable
                 )
-                if inFlight.total == 0 { configuration.observer?(.idle(sleepingFor: sleep)) }
-                await signal.wait(timeout: sleep, clock: clock)
+                if inFlight.total == 0 { configuration.observer?(.idle(sleepingFor: Duration(timeInterval: wake.timeIntervalSince(now)))) }
+                await signal.wait(until: wake, clock: clock)
             }
 
             // Shutting down (or idle): let in-flight deliveries finish, then cancel what is left.
+            // Each settled delivery fires the signal. A cancelled worker's deliveries are cancelled
+            // with it; the group waits for them.
             let deadline = clock.now().adding(configuration.shutdownGrace)
-            while inFlight.total > 0 {
+            while inFlight.total > 0, !Task.isCancelled {
                 let remaining = deadline.timeIntervalSince(clock.now())
                 if remaining <= 0 {
                     logger.warning("shutdown grace over; cancelling in-flight deliveries", metadata: ["in_flight": "\(inFlight.total)"])
@@ -211,7 +213,7 @@ public struct OutboxDispatcher: Service {
                     break
                 }
                 configuration.observer?(.drainingInFlight(inFlight.total))
-                await signal.wait(timeout: Duration(timeInterval: min(remaining, 0.25)), clock: clock)
+                await signal.wait(until: deadline, clock: clock)
             }
         }
     }
@@ -225,13 +227,14 @@ public struct OutboxDispatcher: Service {
         return try await store.claimNotifications(owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target))
     }
 
-    /// Until the next row of a target that could take it falls due, a paused or open target may be
-    /// tried again, or the poll interval passes. A target with no free slot wakes the loop when a
-    /// delivery finishes, so its due rows do not count here (they would make the loop spin).
-    private func sleepBeforeNextLook(
+    /// When to look again: when the next row of a target that could take it falls due, a paused or
+    /// open target may be tried again, or the poll interval passes. A target with no free slot
+    /// wakes the loop when a delivery finishes, so its due rows do not count here (they would make
+    /// the loop spin).
+    private func nextLook(
         now: Date, health: [TargetName: TargetHealth], targets: [TargetConfiguration], inFlight: InFlightCounter,
         notificationsDeliverable: Bool
-    ) async throws -> Duration {
+    ) async throws -> Date {
         var wake = now.adding(configuration.pollInterval)
         var ready: [TargetName] = []
         for target in targets {
@@ -251,7 +254,7 @@ public struct OutboxDispatcher: Service {
            let due = try await store.nextDueDate(targets: ready, includeNotifications: notifications) {
             wake = min(wake, due)
         }
-        return Duration(timeInterval: max(0.001, wake.timeIntervalSince(now)))
+        return max(wake, now.addingTimeInterval(0.001))
     }
 }
 
@@ -273,6 +276,9 @@ final class StopFlag: Sendable {
 
 /// What this worker has in flight: per target, the slots its `concurrency` allows (a slot is
 /// held while a request may be at the target); in all, the deliveries not yet settled.
+///
+/// Both a freed slot and a settled delivery call `onChange`: the loop waits for the first to
+/// claim more, and for the second to know it is idle or done draining.
 final class InFlightCounter: Sendable {
     private struct Counts {
         var slots: [TargetName: Int] = [:]
@@ -280,21 +286,29 @@ final class InFlightCounter: Sendable {
     }
 
     private let counts = Mutex(Counts())
+    private let onChange: @Sendable () -> Void
 
-    /// Takes a slot of `target` for a new delivery; `onRelease` runs once the slot is free again.
-    func start(_ target: TargetName, onRelease: @escaping @Sendable () -> Void) -> DeliverySlot {
+    init(onChange: @escaping @Sendable () -> Void) {
+        self.onChange = onChange
+    }
+
+    /// Takes a slot of `target` for a new delivery.
+    func start(_ target: TargetName) -> DeliverySlot {
         counts.withLock { counts in
             counts.slots[target, default: 0] += 1
             counts.deliveries += 1
         }
-        return DeliverySlot {
+        return DeliverySlot { [onChange] in
             self.counts.withLock { $0.slots[target, default: 1] -= 1 }
-            onRelease()
+            onChange()
         }
     }
 
     /// A delivery is settled (or given up).
-    func finish() { counts.withLock { $0.deliveries -= 1 } }
+    func finish() {
+        counts.withLock { $0.deliveries -= 1 }
+        onChange()
+    }
 
     func count(_ target: TargetName) -> Int { counts.withLock { $0.slots[target] ?? 0 } }
     /// Deliveries started and not yet settled.

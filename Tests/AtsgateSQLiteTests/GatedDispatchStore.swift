@@ -1,0 +1,86 @@
+import AtsgateCore
+import Foundation
+import Synchronization
+
+/// Passes every call to the real store, but holds settlements until the test opens the gate:
+/// a test can then act while a delivery has its answer and is not yet settled.
+final class GatedDispatchStore: DispatchStore {
+    private struct State {
+        var open = false
+        var settleCalls = 0
+        var held: [CheckedContinuation<Void, Never>] = []
+        var callWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let base: any DispatchStore
+    private let state = Mutex(State())
+
+    init(_ base: any DispatchStore) {
+        self.base = base
+    }
+
+    /// Lets every held settlement, and every later one, through.
+    func openGate() {
+        let held = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.held.removeAll() }
+            return state.held
+        }
+        for continuation in held { continuation.resume() }
+    }
+
+    /// Returns once a settlement has reached the gate.
+    func untilSettling() async {
+        await withCheckedContinuation { continuation in
+            let arrived = state.withLock { state -> Bool in
+                if state.settleCalls > 0 { return true }
+                state.callWaiters.append(continuation)
+                return false
+            }
+            if arrived { continuation.resume() }
+        }
+    }
+
+    private func passGate() async {
+        await withCheckedContinuation { continuation in
+            let (passes, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+                state.settleCalls += 1
+                defer { state.callWaiters.removeAll() }
+                if !state.open { state.held.append(continuation) }
+                return (state.open, state.callWaiters)
+            }
+            for waiter in waiters { waiter.resume() }
+            if passes { continuation.resume() }
+        }
+    }
+
+    func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
+        await passGate()
+        return try await base.settle(records)
+    }
+
+    func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool] {
+        await passGate()
+        return try await base.settleNotifications(records)
+    }
+
+    func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
+        try await base.claimSubmissions(request)
+    }
+
+    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {
+        try await base.claimNotifications(owner: owner, now: now, limit: limit, leaseDuration: leaseDuration)
+    }
+
+    func nextDueDate(targets: [TargetName], includeNotifications: Bool) async throws -> Date? {
+        try await base.nextDueDate(targets: targets, includeNotifications: includeNotifications)
+    }
+
+    func hasDueOrInFlightWork(now: Date, targets: [TargetName], includeNotifications: Bool) async throws -> Bool {
+        try await base.hasDueOrInFlightWork(now: now, targets: targets, includeNotifications: includeNotifications)
+    }
+
+    func targetHealth() async throws -> [TargetName: TargetHealth] {
+        try await base.targetHealth()
+    }
+}
