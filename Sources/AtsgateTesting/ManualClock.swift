@@ -54,6 +54,15 @@ public final class ManualClock: GatewayClock {
     }
 
     public func sleep(for duration: Duration) async throws {
+        try await sleep { now in now.adding(duration) }
+    }
+
+    public func sleep(until deadline: Date) async throws {
+        try await sleep { _ in deadline }
+    }
+
+    /// Sleeps until the deadline `deadline(now)` gives, `now` read when the sleeper registers.
+    private func sleep(_ deadline: @Sendable (Date) -> Date) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -61,7 +70,7 @@ public final class ManualClock: GatewayClock {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let (resumeNow, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-                    let deadline = state.now.adding(duration)
+                    let deadline = deadline(state.now)
                     if deadline <= state.now || Task.isCancelled { return (true, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
                     defer { state.sleepWaiters.removeAll() }

@@ -7,6 +7,16 @@ public protocol GatewayClock: Sendable {
     func now() -> Date
     /// Suspends for `duration`; throws `CancellationError` when the task is cancelled.
     func sleep(for duration: Duration) async throws
+    /// Suspends until `now()` reaches `deadline` (at once if it already has); throws
+    /// `CancellationError` when the task is cancelled. A loop that computed its deadline from an
+    /// earlier `now()` sleeps until that deadline, not for a duration counted from a later one.
+    func sleep(until deadline: Date) async throws
+}
+
+extension GatewayClock {
+    public func sleep(until deadline: Date) async throws {
+        try await sleep(for: Duration(timeInterval: max(0, deadline.timeIntervalSince(now()))))
+    }
 }
 
 /// The real clock.

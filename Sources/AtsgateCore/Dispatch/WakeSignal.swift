@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A coalescing wake-up: any number of `fire()`s while nobody waits count as one.
@@ -24,11 +25,11 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns when fired, when `timeout` passes on `clock`, or when the task is cancelled.
-    func wait(timeout: Duration, clock: any GatewayClock) async {
+    /// Returns when fired, when `clock` reaches `deadline`, or when the task is cancelled.
+    func wait(until deadline: Date, clock: any GatewayClock) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.next() }
-            group.addTask { try? await clock.sleep(for: timeout) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
         }
