@@ -20,6 +20,8 @@ public final class ScriptedConnector: Connector {
         var refreshes = 0
         var notifications: [NotificationRequest] = []
         var holding = false
+        /// Submits numbered below this were released, whether or not they had started waiting yet.
+        var releasedThrough = 0
         var held: [CheckedContinuation<Void, Never>] = []
         var submitWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var comparable: (@Sendable (JobSnapshot) -> ComparableFields)?
@@ -63,8 +65,11 @@ public final class ScriptedConnector: Connector {
         state.withLock { $0.holding = hold }
     }
 
+    /// Releases every submit recorded so far, including one that has not started waiting yet:
+    /// a test woken by ``waitForSubmits(_:)`` may release before the submit begins to wait.
     public func releaseHeld() {
         let held = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.releasedThrough = state.submitted.count
             defer { state.held.removeAll() }
             return state.held
         }
@@ -98,17 +103,22 @@ public final class ScriptedConnector: Connector {
         guard capabilities.supports(request.operation) else {
             throw .unsupported("\(request.operation.rawValue)", target: target)
         }
-        let (waiters, holding) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool) in
+        let (waiters, holding, number) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool, Int) in
             state.submitted.append(request)
             let ready = state.submitWaiters.filter { $0.count <= state.submitted.count }.map(\.continuation)
             state.submitWaiters.removeAll { $0.count <= state.submitted.count }
-            return (ready, state.holding)
+            return (ready, state.holding, state.submitted.count - 1)
         }
         for waiter in waiters { waiter.resume() }
         if holding {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
-                    state.withLock { $0.held.append(continuation) }
+                    let released = state.withLock { state -> Bool in
+                        if number < state.releasedThrough || Task.isCancelled { return true }
+                        state.held.append(continuation)
+                        return false
+                    }
+                    if released { continuation.resume() }
                 }
             } onCancel: {
                 releaseHeld()
