@@ -3,11 +3,13 @@ public import Foundation
 import GRDB
 
 extension SQLiteStore: DispatchStore {
-    public func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
-        let leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)] = try await write { db in
+    public func claim(_ request: ClaimRequest) async throws -> ClaimBatch {
+        let (leased, healthSeen): ([(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)], [TargetName: TargetHealth]) = try await write { db in
             var leased: [(OutboxEntry, Bool, Date)] = []
+            var healthSeen: [TargetName: TargetHealth] = [:]
             for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
                 var health = try Self.health(of: target, db: db)
+                healthSeen[target] = health
                 let limit = health.claimLimit(wanted: wanted, now: request.now)
                 guard limit > 0 else { continue }
                 let lease = request.leaseDurations[target] ?? .seconds(60)
@@ -26,15 +28,16 @@ extension SQLiteStore: DispatchStore {
                 let before = health
                 health.recordClaim(now: request.now, probeDeadline: leaseUntil)
                 if health != before { try Self.save(health, of: target, now: request.now, db: db) }
+                healthSeen[target] = health
                 leased += rows
             }
-            return leased
+            return (leased, healthSeen)
         }
-        guard !leased.isEmpty else { return [] }
+        guard !leased.isEmpty else { return ClaimBatch(submissions: [], health: healthSeen) }
         // The jobs are read after the claim commits, on a reader connection: the single writer only
         // leases, and a job edited in between is simply sent in its newer state (payloads are mapped
         // at send time anyway).
-        return try await read { db in
+        let submissions = try await read { db in
             try leased.map { lease in
                 guard let snapshot = try Self.fetchSnapshot(lease.entry.organisationID, lease.entry.jobID, db: db) else {
                     throw StoreError(.corruptRow, "outbox row \(lease.entry.id) points at a job that does not exist")
@@ -47,6 +50,7 @@ extension SQLiteStore: DispatchStore {
                 )
             }
         }
+        return ClaimBatch(submissions: submissions, health: healthSeen)
     }
 
     public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {

@@ -64,8 +64,8 @@ final class GatedDispatchStore: DispatchStore {
         return try await base.settleNotifications(records)
     }
 
-    func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
-        try await base.claimSubmissions(request)
+    func claim(_ request: ClaimRequest) async throws -> ClaimBatch {
+        try await base.claim(request)
     }
 
     func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {

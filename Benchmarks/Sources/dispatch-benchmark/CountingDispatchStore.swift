@@ -26,12 +26,12 @@ struct CountingDispatchStore: DispatchStore {
 
     var snapshot: Counts { counts.value.withLock { $0 } }
 
-    func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
+    func claim(_ request: ClaimRequest) async throws -> ClaimBatch {
         let started = ContinuousClock.now
-        let claims = try await base.claimSubmissions(request)
+        let batch = try await base.claim(request)
         let waited = ContinuousClock.now - started
-        counts.value.withLock { $0.claimTransactions += 1; $0.claimedRows += claims.count; $0.claimWait += waited }
-        return claims
+        counts.value.withLock { $0.claimTransactions += 1; $0.claimedRows += batch.submissions.count; $0.claimWait += waited }
+        return batch
     }
 
     func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {

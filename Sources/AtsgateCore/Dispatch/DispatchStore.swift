@@ -40,6 +40,19 @@ public struct ClaimedSubmission: Hashable, Sendable {
     }
 }
 
+/// What one claim transaction leased, and the health of the targets it looked at: the worker
+/// plans its next look from these, without reading them again.
+public struct ClaimBatch: Hashable, Sendable {
+    public var submissions: [ClaimedSubmission]
+    /// The state of every target the request named, as the claim left it.
+    public var health: [TargetName: TargetHealth]
+
+    public init(submissions: [ClaimedSubmission], health: [TargetName: TargetHealth]) {
+        self.submissions = submissions
+        self.health = health
+    }
+}
+
 /// A notification leased to one worker.
 public struct ClaimedNotification: Hashable, Sendable {
     public var request: NotificationRequest
@@ -88,8 +101,9 @@ public struct NotificationRecord: Hashable, Sendable {
 /// The storage a dispatcher works on. Every method is one transaction.
 public protocol DispatchStore: Sendable {
     /// Leases due rows (pending and due, or in flight with a lapsed lease) to `request.owner`,
-    /// at most `limits[target]` per target, skipping targets whose circuit is open or that are paused.
-    func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission]
+    /// at most `limits[target]` per target, skipping targets whose circuit is open or that are
+    /// paused (a half-open circuit gets one probe), and reports the named targets' health.
+    func claim(_ request: ClaimRequest) async throws -> ClaimBatch
 
     /// Settles finished attempts in one transaction: each row's new state, its attempt record,
     /// the remote id in `external_refs`, and its target's health. A record whose lease was lost
@@ -110,6 +124,13 @@ public protocol DispatchStore: Sendable {
     func hasDueOrInFlightWork(now: Date, targets: [TargetName], includeNotifications: Bool) async throws -> Bool
 
     func targetHealth() async throws -> [TargetName: TargetHealth]
+}
+
+extension DispatchStore {
+    /// The rows of ``claim(_:)``, without the health.
+    public func claimSubmissions(_ request: ClaimRequest) async throws -> [ClaimedSubmission] {
+        try await claim(request).submissions
+    }
 }
 
 /// Wakes a sleeping worker when work was committed elsewhere (another process, the same one).

@@ -151,22 +151,28 @@ public struct OutboxDispatcher: Service {
             gates: gates, settlements: settlements, workerID: configuration.workerID, logger: logger
         )
 
+        let leaseDurations = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, Self.leaseDuration(for: $0)) })
+        let referencesWanted = referencesWanted
+
         try await withThrowingDiscardingTaskGroup { group in
+            // Target health as the last claim saw it; the claim transaction reads it anyway, so
+            // the loop spends one store round trip per look, not two.
+            var health: [TargetName: TargetHealth] = [:]
             while !stopping.isSet {
                 let now = clock.now()
-                let health = try await store.targetHealth()
                 var limits: [TargetName: Int] = [:]
                 for target in targets {
-                    let free = target.concurrency - inFlight.count(target.name)
-                    let wanted = min(free, configuration.claimBatchSize)
-                    let limit = (health[target.name] ?? TargetHealth()).claimLimit(wanted: wanted, now: now)
-                    if limit > 0 { limits[target.name] = limit }
+                    let free = min(target.concurrency - inFlight.count(target.name), configuration.claimBatchSize)
+                    if free > 0, !(health[target.name] ?? TargetHealth()).isWaiting(at: now) { limits[target.name] = free }
                 }
-                let claims = limits.isEmpty ? [] : try await store.claimSubmissions(ClaimRequest(
-                    owner: configuration.workerID, now: now, limits: limits,
-                    leaseDurations: Dictionary(uniqueKeysWithValues: targets.map { ($0.name, Self.leaseDuration(for: $0)) }),
-                    referencesWanted: referencesWanted
-                ))
+                var claims: [ClaimedSubmission] = []
+                if !limits.isEmpty {
+                    let batch = try await store.claim(ClaimRequest(
+                        owner: configuration.workerID, now: now, limits: limits, leaseDurations: leaseDurations, referencesWanted: referencesWanted
+                    ))
+                    health.merge(batch.health) { _, seen in seen }
+                    claims = batch.submissions
+                }
                 for claim in claims {
                     let slot = inFlight.start(claim.entry.target)
                     group.addTask {

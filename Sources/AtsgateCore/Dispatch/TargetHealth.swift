@@ -38,6 +38,15 @@ public struct TargetHealth: Hashable, Sendable {
         }
     }
 
+    /// Paused, or open and cooling down: only time passing (or another worker's probe) changes
+    /// that, so a worker need not ask the store before `now` reaches the instant. A half-open
+    /// circuit is not waiting: its probe's settlement may close it at any moment.
+    public func isWaiting(at now: Date) -> Bool {
+        if let pausedUntil, pausedUntil > now { return true }
+        if case .open(let until) = circuit, until > now { return true }
+        return false
+    }
+
     /// Called when a worker claims rows; an open circuit whose cool-down is over becomes half-open.
     public mutating func recordClaim(now: Date, probeDeadline: Date) {
         switch circuit {
