@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -91,12 +91,12 @@ public struct OutboxDispatcher: Service {
         self.logger = logger
     }
 
-    /// The lease a row gets: long enough for a connector that makes several requests, each within `timeout`.
     /// Targets whose connectors reuse companies and people created earlier.
     var referencesWanted: Set<TargetName> {
         Set(connectors.filter { $0.value.capabilities.contains(.remembersReferences) }.keys)
     }
 
+    /// The lease a row gets: long enough for a connector that makes several requests, each within `timeout`.
     public static func leaseDuration(for target: TargetConfiguration) -> Duration {
         max(.seconds(5), target.timeout * 4)
     }

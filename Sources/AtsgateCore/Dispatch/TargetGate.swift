@@ -23,9 +23,10 @@ final class TargetGate: Sendable {
     /// Waits for a token.
     func acquire() async throws {
         while true {
-            let wait = state.withLock { $0.bucket.take(now: clock.now()) }
+            let now = clock.now()
+            let wait = state.withLock { $0.bucket.take(now: now) }
             guard let wait else { return }
-            try await clock.sleep(for: wait)
+            try await clock.sleep(until: now.adding(wait))
         }
     }
 
