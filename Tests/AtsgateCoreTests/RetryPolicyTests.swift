@@ -135,6 +135,8 @@ struct TargetHealthTests {
         health.record(TargetHealth.signal(for: .rateLimited("slow", retryAfter: .seconds(30)), now: now), now: now, settings: settings)
         #expect(health.claimLimit(wanted: 2, now: now.addingTimeInterval(29)) == 0)
         #expect(health.claimLimit(wanted: 2, now: now.addingTimeInterval(30)) == 2)
+        #expect(health.isWaiting(at: now.addingTimeInterval(29)), "a worker need not ask the store before the pause ends")
+        #expect(!health.isWaiting(at: now.addingTimeInterval(30)))
         #expect(health.stateName(now: now) == "paused")
         let before = health
         health.record(TargetHealth.signal(for: .mapping(field: "f", job: "j", reason: "r"), now: now), now: now, settings: settings)

@@ -120,6 +120,30 @@ struct DispatchStoreTests {
         #expect(try await temporary.store.targetHealth()[Fixtures.loxo]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
     }
 
+    @Test("A claim reports the health it saw: open while cooling down, half-open once it took the probe")
+    func claimReportsHealth() async throws {
+        let temporary = try await prepared()
+        let request = { (now: Date) in
+            ClaimRequest(owner: "w1", now: now, limits: [Fixtures.loxo: 10], leaseDurations: [Fixtures.loxo: self.lease])
+        }
+        let first = try await temporary.store.claim(request(Fixtures.now))
+        #expect(first.health[Fixtures.loxo] == TargetHealth())
+        let error = ConnectorError.transient("503", httpStatus: 503)
+        _ = try await temporary.store.settle(first.submissions.map { record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now) })
+
+        let cooling = try await temporary.store.claim(request(Fixtures.now.addingTimeInterval(59)))
+        #expect(cooling.submissions.isEmpty)
+        let open = try #require(cooling.health[Fixtures.loxo])
+        #expect(open.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
+        #expect(open.isWaiting(at: Fixtures.now.addingTimeInterval(59)))
+        #expect(!open.isWaiting(at: Fixtures.now.addingTimeInterval(60)))
+
+        let probing = try await temporary.store.claim(request(Fixtures.now.addingTimeInterval(60)))
+        #expect(probing.submissions.count == 1)
+        #expect(probing.health[Fixtures.loxo]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
+        #expect(probing.health[Fixtures.loxo]?.isWaiting(at: Fixtures.now.addingTimeInterval(60)) == false, "a half-open circuit may close at any moment")
+    }
+
     @Test("Replay moves failed rows back with a fresh budget and keeps history; a sent row is never replayed")
     func replay() async throws {
         let temporary = try await prepared()
