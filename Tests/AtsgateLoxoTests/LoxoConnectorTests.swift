@@ -199,7 +199,7 @@ struct LoxoConnectorTests {
         try await FakeLoxo.withRunning { fake in
             // A first job makes the company and people known, so the held request is the job's create.
             let first = try await connector(fake).submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
-            let impatient = try connector(fake, timeout: .milliseconds(300))
+            let impatient = try connector(fake, timeout: .seconds(2))
             let request = SubmissionRequest(operation: .create, snapshot: snapshot(), references: first.learnedReferences)
             fake.holdAfterCommit(true)
             let timedOut = await failure { _ = try await impatient.submit(request) }

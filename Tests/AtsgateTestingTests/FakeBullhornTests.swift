@@ -685,7 +685,7 @@ struct FakeBullhornTests {
             let session = try await logIn(fake)
             fake.script(.commitThenHang)
             await #expect(throws: HTTPClientError.deadlineExceeded) {
-                try await rest(session, .PUT, "entity/ClientCorporation", json: #"{"name": "Held"}"#, timeout: .milliseconds(300))
+                try await rest(session, .PUT, "entity/ClientCorporation", json: #"{"name": "Held"}"#, timeout: .seconds(2))
             }
             #expect(fake.clientCorporations.map { $0["name"] } == ["Held"])
             fake.releaseHeld()

@@ -181,7 +181,7 @@ struct FakeLoxoTests {
             fake.script(.commitThenHang)
             #expect(try await call(fake, .GET, "/jobs").status == 200)
             await #expect(throws: HTTPClientError.deadlineExceeded) {
-                try await call(fake, .POST, "/jobs", json: #"{"job": {"title": "Held", "company_id": \#(companyID)}}"#, timeout: .milliseconds(500))
+                try await call(fake, .POST, "/jobs", json: #"{"job": {"title": "Held", "company_id": \#(companyID)}}"#, timeout: .seconds(2))
             }
             #expect(fake.jobs.map { $0.fields["title"] } == ["Held"])
             #expect(try await call(fake, .POST, "/jobs", json: #"{"job": {"title": "Next", "company_id": \#(companyID)}}"#).status == 200)

@@ -104,8 +104,9 @@ struct WebhookConnectorTests {
     func timeout() async throws {
         try await FakeWebhookTarget.withRunning { fake in
             fake.holdAfterCommit(true)
+            // Long enough for the request to reach the fake on a loaded machine: it must land before the client gives up.
             let error = await failure { () throws(ConnectorError) in
-                _ = try await connector(fake, token: nil, timeout: .milliseconds(300)).submit(SubmissionRequest(operation: .create, snapshot: snapshot))
+                _ = try await connector(fake, token: nil, timeout: .seconds(2)).submit(SubmissionRequest(operation: .create, snapshot: snapshot))
             }
             #expect(error?.kind == .transient)
             #expect(error?.mayHaveReachedTarget == true)
