@@ -156,7 +156,7 @@ public struct OutboxDispatcher: Service {
 
         try await withThrowingDiscardingTaskGroup { group in
             // Target health as the last claim saw it; the claim transaction reads it anyway, so
-            // the loop spends one store round trip per look, not two.
+            // the loop makes one store call per look, not two.
             var health: [TargetName: TargetHealth] = [:]
             while !stopping.isSet {
                 let now = clock.now()
