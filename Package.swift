@@ -166,7 +166,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AtsgateWebhookTests",
-            dependencies: ["AtsgateCore", "AtsgateWebhook", "AtsgateTesting"],
+            dependencies: [
+                "AtsgateCore", "AtsgateHTTP", "AtsgateWebhook", "AtsgateTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -4,10 +4,13 @@ public import AtsgateCore
 extension HTTPClient {
     /// A client whose pool lets every target keep its configured `concurrency` of requests in
     /// flight. AsyncHTTPClient's default of 8 connections per host would cap a target silently.
+    /// Tracing is off: atsgate bootstraps no tracer, and the client's default (the global no-op
+    /// tracer) still built a span and its attributes for every request.
     /// The caller shuts it down.
     public static func forTargets(_ catalog: TargetCatalog) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, catalog.targets.values.map(\.concurrency).max() ?? 8)
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }

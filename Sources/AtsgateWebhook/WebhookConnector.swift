@@ -36,7 +36,7 @@ public struct WebhookConnector: Connector {
             if request.outcomeOfEarlierAttemptUnknown, let existing = try await findJobs(carrying: request.snapshot.marker).first {
                 return SubmissionReceipt(externalID: existing.remoteID, adoptedExisting: true, summary: "adopted remote job \(existing.remoteID)")
             }
-            let (status, body) = try await send(.POST, collectionURL, body: document, idempotencyKey: request.snapshot.marker.description)
+            let (status, body) = try await send(.POST, collectionURL, body: document.json, idempotencyKey: request.snapshot.marker.description)
             let created: WebhookCreated = try decode(body, status: status, what: "create")
             guard let id = created.id?.value, !id.isEmpty else {
                 throw .rejected("the target answered \(status) without an id", httpStatus: status)
@@ -46,13 +46,13 @@ public struct WebhookConnector: Connector {
             guard let id = request.externalID else {
                 throw .mapping(field: "external_id", job: request.snapshot.job.id, reason: "an \(request.operation.rawValue) needs the remote id from the create")
             }
-            let (status, _) = try await send(.PUT, "\(collectionURL)/\(HTTPTransport.pathComponent(id))", body: document, idempotencyKey: nil)
+            let (status, _) = try await send(.PUT, "\(collectionURL)/\(HTTPTransport.pathComponent(id))", body: document.json, idempotencyKey: nil)
             return SubmissionReceipt(externalID: id, httpStatus: status, summary: "\(request.operation.rawValue)d remote job \(id)")
         }
     }
 
     public func findJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [RemoteJob] {
-        let (status, body) = try await send(.GET, "\(collectionURL)?marker=\(HTTPTransport.queryValue(marker.description))", body: Optional<WebhookJobDocument>.none, idempotencyKey: nil)
+        let (status, body) = try await send(.GET, "\(collectionURL)?marker=\(HTTPTransport.queryValue(marker.description))", body: nil, idempotencyKey: nil)
         let page: WebhookPage = try decode(body, status: status, what: "lookup")
         return page.results.map(\.remoteJob).filter { $0.marker == marker }
     }
@@ -65,14 +65,14 @@ public struct WebhookConnector: Connector {
 
     public func listJobs(page token: RemotePageToken?) async throws(ConnectorError) -> RemoteJobPage {
         let url = token.map { "\(collectionURL)?page_token=\(HTTPTransport.queryValue($0.value))" } ?? collectionURL
-        let (status, body) = try await send(.GET, url, body: Optional<WebhookJobDocument>.none, idempotencyKey: nil)
+        let (status, body) = try await send(.GET, url, body: nil, idempotencyKey: nil)
         let page: WebhookPage = try decode(body, status: status, what: "listing")
         return RemoteJobPage(jobs: page.results.map(\.remoteJob), next: page.nextPageToken.map(RemotePageToken.init))
     }
 
     // MARK: - HTTP
 
-    private func send<Body: Encodable>(_ method: HTTPMethod, _ url: String, body: Body?, idempotencyKey: String?) async throws(ConnectorError) -> (Int, ByteBuffer) {
+    private func send(_ method: HTTPMethod, _ url: String, body: ByteBuffer?, idempotencyKey: String?) async throws(ConnectorError) -> (Int, ByteBuffer) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -80,7 +80,7 @@ public struct WebhookConnector: Connector {
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = try HTTPTransport.jsonBody(body, encoder: WebhookJobDocument.encoder)
+            request.body = .bytes(body)
         }
         let answer = try await transport.send(request)
         switch answer.status {

@@ -1,8 +1,14 @@
 import AtsgateCore
+import AtsgateHTTP
 import Foundation
+import NIOCore
 
-/// The JSON a webhook target receives for a job.
-struct WebhookJobDocument: Encodable {
+/// The JSON a webhook target receives for a job: the models' fields under snake-case keys,
+/// absent values left out, dates in ISO 8601.
+///
+/// Written with ``JSONWriter`` rather than `JSONEncoder`: the body is built on every delivery,
+/// and the encoder's boxing and generic containers cost more CPU than the HTTP request itself.
+struct WebhookJobDocument {
     var marker: String
     var operation: String
     var version: Int
@@ -21,116 +27,65 @@ struct WebhookJobDocument: Encodable {
         hiringManagers = request.snapshot.hiringManagers
     }
 
-    /// The keys are spelled out in snake case (below), not converted per request: converting and
-    /// sorting keys was most of the encoder's time, paid for every delivery.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    private enum CodingKeys: String, CodingKey {
-        case marker, operation, version, job, company
-        case decisionMakers = "decision_makers"
-        case hiringManagers = "hiring_managers"
+    var json: ByteBuffer {
+        var writer = JSONWriter()
+        writer.object { document in
+            document.field("marker", marker)
+            document.field("operation", operation)
+            document.field("version", version)
+            document.field("job") { Self.write(job, to: &$0) }
+            document.field("company") { Self.write(company, to: &$0) }
+            document.field("decision_makers", array: decisionMakers) { writer, person in writer.object { Self.write(person, to: &$0) } }
+            document.field("hiring_managers", array: hiringManagers) { writer, person in writer.object { Self.write(person, to: &$0) } }
+        }
+        return writer.buffer
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(marker, forKey: .marker)
-        try container.encode(operation, forKey: .operation)
-        try container.encode(version, forKey: .version)
-        try container.encode(WireJob(job), forKey: .job)
-        try container.encode(WireCompany(company), forKey: .company)
-        try container.encode(decisionMakers.map(WirePerson.init), forKey: .decisionMakers)
-        try container.encode(hiringManagers.map(WirePerson.init), forKey: .hiringManagers)
-    }
-}
-
-/// A ``Job`` with the webhook's snake-case keys; absent values are left out.
-private struct WireJob: Encodable {
-    let job: Job
-
-    init(_ job: Job) {
-        self.job = job
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case organisationID = "organisation_id", id, companyID = "company_id", title, description, location
-        case employmentType = "employment_type", salary, jobURL = "job_url", status
-        case qualificationStatus = "qualification_status", qualifiedAt = "qualified_at", qualifiedBy = "qualified_by", notes
+    private static func write(_ job: Job, to object: inout JSONWriter) {
+        object.field("organisation_id", job.organisationID)
+        object.field("id", job.id)
+        object.field("company_id", job.companyID)
+        object.field("title", job.title)
+        object.field("description", job.description)
+        object.field("location", job.location)
+        object.field("employment_type", job.employmentType)
+        if let salary = job.salary {
+            object.field("salary") { range in
+                range.field("minimum", salary.minimum)
+                range.field("maximum", salary.maximum)
+                range.field("currency", salary.currency)
+            }
+        }
+        object.field("job_url", job.jobURL)
+        object.field("status", job.status)
+        object.field("qualification_status", job.qualificationStatus)
+        object.field("qualified_at", iso8601: job.qualifiedAt)
+        object.field("qualified_by", job.qualifiedBy)
+        object.field("notes", job.notes)
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(job.organisationID, forKey: .organisationID)
-        try container.encode(job.id, forKey: .id)
-        try container.encode(job.companyID, forKey: .companyID)
-        try container.encode(job.title, forKey: .title)
-        try container.encodeIfPresent(job.description, forKey: .description)
-        try container.encodeIfPresent(job.location, forKey: .location)
-        try container.encodeIfPresent(job.employmentType, forKey: .employmentType)
-        try container.encodeIfPresent(job.salary, forKey: .salary)
-        try container.encodeIfPresent(job.jobURL, forKey: .jobURL)
-        try container.encode(job.status, forKey: .status)
-        try container.encode(job.qualificationStatus, forKey: .qualificationStatus)
-        try container.encodeIfPresent(job.qualifiedAt, forKey: .qualifiedAt)
-        try container.encodeIfPresent(job.qualifiedBy, forKey: .qualifiedBy)
-        try container.encodeIfPresent(job.notes, forKey: .notes)
-    }
-}
-
-/// A ``Company`` with the webhook's snake-case keys.
-private struct WireCompany: Encodable {
-    let company: Company
-
-    init(_ company: Company) {
-        self.company = company
+    private static func write(_ company: Company, to object: inout JSONWriter) {
+        object.field("organisation_id", company.organisationID)
+        object.field("id", company.id)
+        object.field("name", company.name)
+        object.field("domain", company.domain)
+        object.field("industry", company.industry)
+        object.field("website", company.website)
+        object.field("phone", company.phone)
+        object.field("address", company.address)
+        object.field("pipeline_stage", company.pipelineStage)
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case organisationID = "organisation_id", id, name, domain, industry, website, phone, address
-        case pipelineStage = "pipeline_stage"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(company.organisationID, forKey: .organisationID)
-        try container.encode(company.id, forKey: .id)
-        try container.encode(company.name, forKey: .name)
-        try container.encodeIfPresent(company.domain, forKey: .domain)
-        try container.encodeIfPresent(company.industry, forKey: .industry)
-        try container.encodeIfPresent(company.website, forKey: .website)
-        try container.encodeIfPresent(company.phone, forKey: .phone)
-        try container.encodeIfPresent(company.address, forKey: .address)
-        try container.encodeIfPresent(company.pipelineStage, forKey: .pipelineStage)
-    }
-}
-
-/// A ``Person`` with the webhook's snake-case keys.
-private struct WirePerson: Encodable {
-    let person: Person
-
-    init(_ person: Person) {
-        self.person = person
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case organisationID = "organisation_id", id, firstName = "first_name", lastName = "last_name", email, phone
-        case companyRole = "company_role", companyID = "company_id", peopleStage = "people_stage"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(person.organisationID, forKey: .organisationID)
-        try container.encode(person.id, forKey: .id)
-        try container.encode(person.firstName, forKey: .firstName)
-        try container.encode(person.lastName, forKey: .lastName)
-        try container.encodeIfPresent(person.email, forKey: .email)
-        try container.encodeIfPresent(person.phone, forKey: .phone)
-        try container.encodeIfPresent(person.companyRole, forKey: .companyRole)
-        try container.encodeIfPresent(person.companyID, forKey: .companyID)
-        try container.encodeIfPresent(person.peopleStage, forKey: .peopleStage)
+    private static func write(_ person: Person, to object: inout JSONWriter) {
+        object.field("organisation_id", person.organisationID)
+        object.field("id", person.id)
+        object.field("first_name", person.firstName)
+        object.field("last_name", person.lastName)
+        object.field("email", person.email)
+        object.field("phone", person.phone)
+        object.field("company_role", person.companyRole)
+        object.field("company_id", person.companyID)
+        object.field("people_stage", person.peopleStage)
     }
 }
 
