@@ -44,15 +44,17 @@ struct BenchmarkSetup: Sendable {
         _ = try await store.apply(command, planner: QualificationPlanner(catalog: catalog, now: Date()))
     }
 
+    /// The target's connector, as `atsgate worker` builds it.
+    func connector() -> WebhookConnector {
+        WebhookConnector(target: targetName, settings: .init(url: targetURL), token: nil, timeout: .seconds(10), client: client)
+    }
+
     /// A dispatcher, as the `atsgate worker` command builds it (logging off).
     func dispatcher(store: CountingDispatchStore, untilIdle: Bool, wakeups: (any WakeupListener)?) -> OutboxDispatcher {
-        let connector = WebhookConnector(
-            target: targetName, settings: .init(url: targetURL), token: nil, timeout: .seconds(10), client: client
-        )
-        return OutboxDispatcher(
+        OutboxDispatcher(
             store: store,
             catalog: catalog,
-            connectors: [targetName: connector],
+            connectors: [targetName: connector()],
             configuration: .init(workerID: "bench", pollInterval: .seconds(1), untilIdle: untilIdle, claimBatchSize: 256),
             wakeups: wakeups,
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })

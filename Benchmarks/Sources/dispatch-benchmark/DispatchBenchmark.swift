@@ -17,7 +17,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
     )
 
     enum Phase: String, ExpressibleByArgument, CaseIterable {
-        case all, throughput, latency
+        case all, throughput, latency, ceiling
     }
 
     @Option(help: "Jobs imported, qualified and dispatched in the throughput phase.")
@@ -31,6 +31,9 @@ struct DispatchBenchmark: AsyncParsableCommand {
 
     @Option(help: "Qualifications per second in the latency phase.")
     var latencyRate = 1_000.0
+
+    @Option(help: "Webhook creates sent in the ceiling phase (connector and HTTP only, no store).")
+    var ceilingRequests = 50_000
 
     @Option(help: "Database file of the throughput phase; the latency phase uses PATH-latency. Neither may exist; both are kept. (default: temporary files, removed afterwards)")
     var db: String?
@@ -47,6 +50,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
     func validate() throws {
         guard rows > 0 else { throw ValidationError("--rows must be positive") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        guard ceilingRequests > 0 else { throw ValidationError("--ceiling-requests must be positive") }
         guard latencyJobs > 0 else { throw ValidationError("--latency-jobs must be positive") }
         guard latencyRate > 0, latencyRate.isFinite else { throw ValidationError("--latency-rate must be a positive number") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
@@ -72,13 +76,17 @@ struct DispatchBenchmark: AsyncParsableCommand {
 
     private func runPhases(_ setup: BenchmarkSetup, files: DatabaseFiles, targetPID: Int32?) async throws {
         print(Report.header(setup: setup, targetPID: targetPID))
-        if phase != .latency {
+        if phase == .all || phase == .throughput {
             let result = try await ThroughputPhase(setup: setup, path: files.throughputPath, rows: rows, targetPID: targetPID).run()
             print(Report.throughput(result))
         }
-        if phase != .throughput {
+        if phase == .all || phase == .latency {
             let result = try await LatencyPhase(setup: setup, path: files.latencyPath, jobs: latencyJobs, rate: latencyRate, targetPID: targetPID).run()
             print(Report.latency(result))
+        }
+        if phase == .all || phase == .ceiling {
+            let result = try await CeilingPhase(setup: setup, requests: ceilingRequests, targetPID: targetPID).run()
+            print(Report.ceiling(result))
         }
     }
 }

@@ -27,7 +27,7 @@ final class NoopTarget {
         return NoopTarget(process: process)
     }
 
-    /// Sends SIGTERM (Hummingbird shuts down gracefully) and waits for the process to end.
+    /// Sends SIGTERM and waits for the process to end.
     func stop() {
         guard process.isRunning else { return }
         process.terminate()

@@ -62,6 +62,18 @@ enum Report {
         """
     }
 
+    static func ceiling(_ result: CeilingPhase.Result) -> String {
+        """
+
+        ## Phase C: ceiling, \(count(result.requests)) webhook creates, \(result.concurrency) at a time, no store
+
+        | measure | value |
+        | --- | --- |
+        | requests | \(count(result.requests)) in \(seconds(result.cpu.wallSeconds)) = **\(rate(Double(result.requests) / result.cpu.wallSeconds)) requests/s** (\(count(result.failures)) failed) |
+        | CPU | \(cpu(result.cpu, rest: "connector tasks")) |
+        """
+    }
+
     // MARK: - Formatting
 
     private static func durability(_ value: (journalMode: String, synchronous: Int)) -> String {
@@ -83,12 +95,12 @@ enum Report {
             + "\(count(counts.healthReads)) health reads, \(count(counts.nextDueReads)) next-due reads"
     }
 
-    private static func cpu(_ usage: CPUUsage) -> String {
+    private static func cpu(_ usage: CPUUsage, rest: String = "dispatcher tasks + GRDB/SQLite") -> String {
         let wall = max(usage.wallSeconds, 0.001)
         func percent(_ seconds: Double) -> String { "\(Int((seconds / wall * 100).rounded()))%" }
         let target = usage.targetSeconds.map(percent) ?? "n/a"
         return "benchmark \(percent(usage.processSeconds)) (NIO event loops \(percent(usage.eventLoopSeconds)), "
-            + "dispatcher tasks + GRDB/SQLite \(percent(usage.otherSeconds))), noop-target \(target); 100% = one core"
+            + "\(rest) \(percent(usage.otherSeconds))), noop-target \(target); 100% = one core"
     }
 
     private static func statusList(_ counts: [String: Int]) -> String {

@@ -3,48 +3,21 @@
 //   POST /jobs      → 201 {"id":"<n>"}   (n counts up from 1)
 //   PUT  /jobs/:id  → 200 {"id":":id"}
 //   GET  /jobs      → 200 {"results":[],"next_page_token":null}
+//   anything else   → 404, empty body
 //
 // Usage: noop-target [PORT]   (default 8089; listens on 127.0.0.1 only)
+//
+// Plain SwiftNIO on one event loop thread, with a single handler (NoopHTTPHandler.swift), so that
+// the CPU it takes per request is as little as it can be: it shares the machine with the gateway.
 
-import Foundation
-import Hummingbird
-import Logging
-import Synchronization
-
-final class IDCounter: Sendable {
-    private let value = Atomic<Int>(0)
-
-    func next() -> Int {
-        value.wrappingAdd(1, ordering: .relaxed).newValue
-    }
-}
-
-func jsonResponse(_ status: HTTPResponse.Status, _ text: String) -> Response {
-    Response(
-        status: status,
-        headers: [.contentType: "application/json"],
-        body: ResponseBody(byteBuffer: ByteBuffer(string: text))
-    )
-}
-
-func makeRouter() -> Router<BasicRequestContext> {
-    let ids = IDCounter()
-    let emptyPage = #"{"results":[],"next_page_token":null}"#
-    let router = Router()
-    router.post("jobs") { request, _ -> Response in
-        _ = try await request.body.collect(upTo: 1 << 20)
-        return jsonResponse(.created, #"{"id":"\#(ids.next())"}"#)
-    }
-    router.put("jobs/:id") { request, context -> Response in
-        _ = try await request.body.collect(upTo: 1 << 20)
-        let id = context.parameters.get("id") ?? ""
-        return jsonResponse(.ok, #"{"id":"\#(id)"}"#)
-    }
-    router.get("jobs") { _, _ -> Response in
-        jsonResponse(.ok, emptyPage)
-    }
-    return router
-}
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// The port from the first argument, 8089 without one, `nil` for anything but a port number.
 func port(from arguments: [String]) -> Int? {
@@ -53,16 +26,51 @@ func port(from arguments: [String]) -> Int? {
     return port
 }
 
+/// Serves on 127.0.0.1:`port` until the process is stopped.
+func serve(port: Int) throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let ids = IDCounter()
+    let constants = ConstantResponses()
+    let bootstrap = ServerBootstrap(group: group)
+        .serverChannelOption(.backlog, value: 256)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                try pipeline.addHandler(NoopHTTPHandler(ids: ids, constants: constants))
+            }
+        }
+    let server = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
+    try server.closeFuture.wait()
+}
+
+func printError(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// A child spawned by `dispatch-benchmark` (Foundation's `Process`) inherits the spawning thread's
+/// signal mask, which blocks SIGTERM; with the default action and no handler, it would never stop.
+func unblockStopSignals() {
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGTERM)
+    sigaddset(&signals, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+}
+
+unblockStopSignals()
+
 guard let port = port(from: CommandLine.arguments) else {
-    FileHandle.standardError.write(Data("usage: noop-target [PORT]   (PORT defaults to 8089)\n".utf8))
+    printError("usage: noop-target [PORT]   (PORT defaults to 8089)")
     exit(64)
 }
 
-var logger = Logger(label: "noop-target")
-logger.logLevel = .critical
-let app = Application(
-    router: makeRouter(),
-    configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "noop-target"),
-    logger: logger
-)
-try await app.runService()
+do {
+    try serve(port: port)
+} catch {
+    printError("noop-target: cannot serve on 127.0.0.1:\(port): \(error)")
+    exit(1)
+}
