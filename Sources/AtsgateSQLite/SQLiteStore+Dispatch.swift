@@ -125,7 +125,7 @@ extension SQLiteStore: DispatchStore {
                 try Bool.fetchOne(
                     db,
                     sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE (status = 'in_flight' OR (status = 'pending' AND next_attempt_at <= ?))\(filter))",
-                    arguments: [now] + arguments
+                    arguments: [now.storageText] + arguments
                 ) ?? false
             }
         }
@@ -166,7 +166,7 @@ extension SQLiteStore: DispatchStore {
         let filter = extraFilter.map { " AND \($0)" } ?? ""
         let lapsed = try db.cachedFetchAll(
             sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
-            arguments: StatementArguments(extraArguments + [now, limit])
+            arguments: StatementArguments(extraArguments + [now.storageText, limit])
         ) { row in
             LapsedLease(
                 id: try row.required("id", in: table), attempts: try row.required("attempts", in: table),
@@ -175,7 +175,7 @@ extension SQLiteStore: DispatchStore {
         }
         let due = try Int64.fetchAll(
             db.cachedStatement(sql: "SELECT id FROM \(table) WHERE status = 'pending'\(filter) AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
-            arguments: StatementArguments(extraArguments + [now, limit - lapsed.count])
+            arguments: StatementArguments(extraArguments + [now.storageText, limit - lapsed.count])
         )
         let ids = lapsed.map(\.id) + due
         guard !ids.isEmpty else { return [] }
@@ -188,7 +188,7 @@ extension SQLiteStore: DispatchStore {
                 VALUES (?, ?, ?, ?, ?, ?, 'lease_lost', ?)
                 """,
                 arguments: [
-                    lease.organisationID, lease.id, lease.attempts, lease.owner ?? "unknown", lease.updatedAt, now,
+                    lease.organisationID, lease.id, lease.attempts, lease.owner ?? "unknown", lease.updatedAt.storageText, now.storageText,
                     "the worker's lease lapsed before it settled the attempt (crashed or stalled); outcome unknown",
                 ]
             )
@@ -203,7 +203,7 @@ extension SQLiteStore: DispatchStore {
             WHERE id IN (\(placeholders))
             RETURNING *
             """,
-            arguments: StatementArguments([owner, leaseUntil, now] as [any DatabaseValueConvertible] + ids)
+            arguments: StatementArguments([owner, leaseUntil.storageText, now.storageText] as [any DatabaseValueConvertible] + ids)
         ) { row in (id: try row.required("id", in: table) as Int64, value: try decode(row)) }
         .sorted { $0.id < $1.id }
         .map(\.value)
@@ -270,9 +270,9 @@ extension SQLiteStore: DispatchStore {
             WHERE id = ?
             """,
             arguments: [
-                settled.status.rawValue, settled.operation.rawValue, settled.attempts, settled.nextAttemptAt,
+                settled.status.rawValue, settled.operation.rawValue, settled.attempts, settled.nextAttemptAt.storageText,
                 settled.externalID, settled.sentJobVersion, settled.lastErrorKind?.rawValue, settled.lastErrorMessage,
-                settled.outcomeUnknown, settled.enqueuedAt, settled.sentAt, settled.responseData, record.finishedAt,
+                settled.outcomeUnknown, settled.enqueuedAt.storageText, settled.sentAt.storageText, settled.responseData, record.finishedAt.storageText,
                 record.outcome.receipt != nil, record.outcome.receipt?.comparedFieldsDigest,
                 record.entryID,
             ]
@@ -311,7 +311,7 @@ extension SQLiteStore: DispatchStore {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
             """,
-            arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now, now]
+            arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now.storageText, now.storageText]
         )
     }
 
@@ -389,7 +389,7 @@ extension SQLiteStore: DispatchStore {
                 external_id = coalesce(?, external_id), sent_at = coalesce(?, sent_at), updated_at = ?
             WHERE id = ?
             """,
-            arguments: [newStatus.rawValue, nextAttempt, errorKind?.rawValue, error, externalID, sentAt, record.finishedAt, record.notificationID]
+            arguments: [newStatus.rawValue, nextAttempt.storageText, errorKind?.rawValue, error, externalID, sentAt.storageText, record.finishedAt.storageText, record.notificationID]
         )
         return true
     }
@@ -417,7 +417,7 @@ extension SQLiteStore: DispatchStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             arguments: [
-                organisationID.rawValue, id, attempt, operation?.rawValue, worker, startedAt, finishedAt,
+                organisationID.rawValue, id, attempt, operation?.rawValue, worker, startedAt.storageText, finishedAt.storageText,
                 leaseLost ? "lease_lost" : outcome.storedName, httpStatus, error?.kind.rawValue,
                 leaseLost ? "lease lost before settling; this attempt's result was not applied: \(message ?? "")" : message,
                 durationMilliseconds, requestHash,
@@ -444,7 +444,7 @@ extension SQLiteStore: DispatchStore {
             ON CONFLICT (target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,
                 consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until, updated_at = excluded.updated_at
             """,
-            arguments: [target.rawValue, circuit, until, health.consecutiveFailures, health.pausedUntil, now]
+            arguments: [target.rawValue, circuit, until.storageText, health.consecutiveFailures, health.pausedUntil.storageText, now.storageText]
         )
     }
 }

@@ -23,8 +23,8 @@ extension SQLiteStore: QualificationStore {
                 WHERE organisation_id = ? AND id = ?
                 """,
                 arguments: [
-                    plan.job.job.status.rawValue, plan.job.job.qualificationStatus.rawValue, plan.job.job.qualifiedAt,
-                    plan.job.job.qualifiedBy, plan.job.version, planner.now,
+                    plan.job.job.status.rawValue, plan.job.job.qualificationStatus.rawValue, plan.job.job.qualifiedAt.storageText,
+                    plan.job.job.qualifiedBy, plan.job.version, planner.now.storageText,
                     command.organisationID.rawValue, command.jobID.rawValue,
                 ]
             )
@@ -98,6 +98,7 @@ extension SQLiteStore: QualificationStore {
     // MARK: - Writes shared by the workflow and the import
 
     static func apply(_ change: SubmissionChange, job: StoredJob, actor: String, now: Date, db: Database) throws {
+        let now = now.storageText
         switch change {
         case let .enqueue(target, operation):
             try db.cachedExecute(sql: """
@@ -138,6 +139,7 @@ extension SQLiteStore: QualificationStore {
     }
 
     static func insert(_ notification: NotificationDraft, job: Job, now: Date, db: Database) throws {
+        let now = now.storageText
         // The (job, person, type) key makes a second qualify a no-op even if two commands race.
         try db.cachedExecute(sql: """
             INSERT INTO decision_maker_notifications
