@@ -38,8 +38,9 @@ extension SQLiteStore: DispatchStore {
         // leases, and a job edited in between is simply sent in its newer state (payloads are mapped
         // at send time anyway).
         let submissions = try await read { db in
-            try leased.map { lease in
-                guard let snapshot = try Self.fetchSnapshot(lease.entry.organisationID, lease.entry.jobID, db: db) else {
+            let snapshots = try Self.fetchSnapshots(leased.map { JobKey(organisationID: $0.entry.organisationID, jobID: $0.entry.jobID) }, db: db)
+            return try leased.map { lease in
+                guard let snapshot = snapshots[JobKey(organisationID: lease.entry.organisationID, jobID: lease.entry.jobID)] else {
                     throw StoreError(.corruptRow, "outbox row \(lease.entry.id) points at a job that does not exist")
                 }
                 return ClaimedSubmission(
@@ -207,24 +208,6 @@ extension SQLiteStore: DispatchStore {
         ) { row in (id: try row.required("id", in: table) as Int64, value: try decode(row)) }
         .sorted { $0.id < $1.id }
         .map(\.value)
-    }
-
-    /// A job with its company and contacts, as connectors receive it.
-    static func fetchSnapshot(_ organisationID: OrganisationID, _ jobID: JobID, db: Database) throws -> JobSnapshot? {
-        guard let job = try fetchJob(organisationID, jobID, db: db),
-              let company = try db.cachedFetchOne(sql: "SELECT * FROM companies WHERE organisation_id = ? AND id = ?",
-                  arguments: [organisationID.rawValue, job.job.companyID.rawValue], Company.init(row:)
-              )
-        else { return nil }
-        let contacts = try fetchContactsByLabel(of: job.job, db: db)
-        return JobSnapshot(
-            job: job.job,
-            version: job.version,
-            company: company,
-            decisionMakers: contacts[.decisionMaker] ?? [],
-            hiringManagers: contacts[.hiringManager] ?? [],
-            primaryContact: contacts[.primaryContact]?.first
-        )
     }
 
     // MARK: - Settling

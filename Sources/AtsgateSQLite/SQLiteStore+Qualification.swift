@@ -65,27 +65,6 @@ extension SQLiteStore: QualificationStore {
         )
     }
 
-    /// Every contact of the job's company, by label, in one query.
-    static func fetchContactsByLabel(of job: Job, db: Database) throws -> [AssociationLabel: [Person]] {
-        var contacts: [AssociationLabel: [Person]] = [:]
-        let labelled = try db.cachedFetchAll(
-            sql: """
-            SELECT people.*, a.association_label FROM people
-            JOIN company_contact_associations AS a
-              ON a.organisation_id = people.organisation_id AND a.person_id = people.id
-            WHERE a.organisation_id = ? AND a.company_id = ?
-            ORDER BY people.id
-            """,
-            arguments: [job.organisationID.rawValue, job.companyID.rawValue]
-        ) { row in
-            (label: try row.enumValue("association_label", in: "company_contact_associations") as AssociationLabel, person: try Person(row: row))
-        }
-        for (label, person) in labelled {
-            contacts[label, default: []].append(person)
-        }
-        return contacts
-    }
-
     static func notifiedPeople(_ job: Job, type: NotificationType, db: Database) throws -> Set<PersonID> {
         let ids = try String.fetchAll(
             db,

@@ -40,11 +40,8 @@ extension SQLiteStore: ReconcileStore {
     public func jobSnapshots(organisationID: OrganisationID, jobIDs: [JobID]) async throws -> [JobID: JobSnapshot] {
         guard !jobIDs.isEmpty else { return [:] }
         return try await read { db in
-            var snapshots: [JobID: JobSnapshot] = [:]
-            for jobID in jobIDs {
-                snapshots[jobID] = try Self.fetchSnapshot(organisationID, jobID, db: db)
-            }
-            return snapshots
+            let snapshots = try Self.fetchSnapshots(jobIDs.map { JobKey(organisationID: organisationID, jobID: $0) }, db: db)
+            return Dictionary(snapshots.map { ($0.key.jobID, $0.value) }) { first, _ in first }
         }
     }
 

@@ -48,6 +48,25 @@ struct DispatchStoreTests {
         #expect(try await claim(temporary, owner: "w2", at: Fixtures.now.addingTimeInterval(29)).isEmpty)
     }
 
+    @Test("One claim of jobs from two organisations gives each job its own organisation's company and contacts")
+    func batchSnapshotsKeepOrganisationsApart() async throws {
+        let temporary = try await prepared()
+        _ = try await temporary.qualify("job-1", organisation: "org-b", targets: [Fixtures.loxo])
+        let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        let byOrganisation = Dictionary(grouping: claims, by: \.entry.organisationID)
+        #expect(byOrganisation["org-a"]?.map(\.entry.jobID) == ["job-1", "job-2"])
+        for claim in byOrganisation["org-a"] ?? [] {
+            #expect(claim.snapshot.company.name == "Halcyon Robotics")
+            #expect(claim.snapshot.decisionMakers.map(\.id) == ["per-1", "per-2"])
+            #expect(claim.snapshot.hiringManagers.map(\.id) == ["per-3"])
+        }
+        let bramble = try #require(byOrganisation["org-b"]?.first)
+        #expect(bramble.snapshot.job.title == "Driver")
+        #expect(bramble.snapshot.company.name == "Bramble Logistics")
+        #expect(bramble.snapshot.decisionMakers.map(\.id) == ["per-9"])
+        #expect(bramble.snapshot.hiringManagers.isEmpty)
+    }
+
     @Test("Rows not yet due are not claimed")
     func notDue() async throws {
         let temporary = try await prepared()
