@@ -71,55 +71,56 @@ final class HashingEncoder: Encoder {
 }
 
 /// What one encoded value hashed to: a scalar, or a container whose entries are collected.
+///
+/// Entries live in arrays of their own rather than in an enum payload, so appending one does
+/// not copy the ones before it.
 fileprivate final class Slot {
-    enum Content {
-        case empty
-        case scalar(UInt64)
-        case keyed([(key: String, value: Slot)])
-        case unkeyed([Slot])
+    enum Kind {
+        case empty, scalar, keyed, unkeyed
     }
 
-    var content = Content.empty
+    private(set) var kind = Kind.empty
+    private var scalar: UInt64 = 0
+    private var entries: [(key: String, value: Slot)] = []
+    private(set) var elements: [Slot] = []
 
     func keyed() -> Slot {
-        if case .keyed = content { return self }
-        content = .keyed([])
+        if kind != .keyed {
+            kind = .keyed
+            entries = []
+        }
         return self
     }
 
     func unkeyed() -> Slot {
-        if case .unkeyed = content { return self }
-        content = .unkeyed([])
+        if kind != .unkeyed {
+            kind = .unkeyed
+            elements = []
+        }
         return self
     }
 
     func child(forKey key: String) -> Slot {
         let child = Slot()
-        if case .keyed(var entries) = content {
-            entries.append((key, child))
-            content = .keyed(entries)
-        }
+        if kind == .keyed { entries.append((key, child)) }
         return child
     }
 
     func element() -> Slot {
         let child = Slot()
-        if case .unkeyed(var elements) = content {
-            elements.append(child)
-            content = .unkeyed(elements)
-        }
+        if kind == .unkeyed { elements.append(child) }
         return child
     }
 
     var hash: UInt64 {
         var fnv = FNV1a()
-        switch content {
+        switch kind {
         case .empty:
             fnv.add(byte: 0)
-        case .scalar(let value):
+        case .scalar:
             fnv.add(byte: 1)
-            fnv.add(word: value)
-        case .keyed(let entries):
+            fnv.add(word: scalar)
+        case .keyed:
             // Order-independent: the sum of each entry's own hash.
             var sum: UInt64 = 0
             for entry in entries {
@@ -130,7 +131,7 @@ fileprivate final class Slot {
             }
             fnv.add(byte: 2)
             fnv.add(word: sum)
-        case .unkeyed(let elements):
+        case .unkeyed:
             fnv.add(byte: 3)
             for element in elements { fnv.add(word: element.hash) }
         }
@@ -141,18 +142,25 @@ fileprivate final class Slot {
         var fnv = FNV1a()
         fnv.add(byte: tag)
         bytes(&fnv)
-        content = .scalar(fnv.value)
+        kind = .scalar
+        scalar = fnv.value
     }
+
+    func setNil() { set(tag: 20) { _ in } }
+    func set(_ text: String) { set(tag: 10) { $0.add(text: text) } }
+    func set(_ flag: Bool) { set(tag: 11) { $0.add(byte: flag ? 1 : 0) } }
+    func set(_ number: Int64) { set(tag: 14) { $0.add(word: UInt64(bitPattern: number)) } }
+    func set(_ number: Double) { set(tag: 15) { $0.add(word: number.bitPattern) } }
 
     func encode<Value: Encodable>(_ value: Value) throws {
         switch value {
-        case let text as String: set(tag: 10) { $0.add(text: text) }
-        case let flag as Bool: set(tag: 11) { $0.add(byte: flag ? 1 : 0) }
+        case let text as String: set(text)
+        case let flag as Bool: set(flag)
         case let date as Date: set(tag: 12) { $0.add(word: date.timeIntervalSinceReferenceDate.bitPattern) }
         case let decimal as Decimal: set(tag: 13) { $0.add(text: NSDecimalNumber(decimal: decimal).stringValue) }
-        case let number as Int: set(tag: 14) { $0.add(word: UInt64(bitPattern: Int64(number))) }
-        case let number as Int64: set(tag: 14) { $0.add(word: UInt64(bitPattern: number)) }
-        case let number as Double: set(tag: 15) { $0.add(word: number.bitPattern) }
+        case let number as Int: set(Int64(number))
+        case let number as Int64: set(number)
+        case let number as Double: set(number)
         default:
             let nested = HashingEncoder()
             nested.slot = self
@@ -165,8 +173,14 @@ private struct KeyedHasher<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: Slot
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil(forKey key: Key) throws { slot.child(forKey: key.stringValue).set(tag: 20) { _ in } }
+    mutating func encodeNil(forKey key: Key) throws { slot.child(forKey: key.stringValue).setNil() }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try slot.child(forKey: key.stringValue).encode(value) }
+    // The scalars models use, without the generic path's dynamic casts.
+    mutating func encode(_ value: String, forKey key: Key) throws { slot.child(forKey: key.stringValue).set(value) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { slot.child(forKey: key.stringValue).set(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { slot.child(forKey: key.stringValue).set(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { slot.child(forKey: key.stringValue).set(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { slot.child(forKey: key.stringValue).set(value) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         KeyedEncodingContainer(KeyedHasher<NestedKey>(slot: slot.child(forKey: key.stringValue).keyed()))
@@ -189,12 +203,9 @@ private struct KeyedHasher<Key: CodingKey>: KeyedEncodingContainerProtocol {
 private struct UnkeyedHasher: UnkeyedEncodingContainer {
     let slot: Slot
     var codingPath: [any CodingKey] { [] }
-    var count: Int {
-        if case .unkeyed(let elements) = slot.content { return elements.count }
-        return 0
-    }
+    var count: Int { slot.kind == .unkeyed ? slot.elements.count : 0 }
 
-    mutating func encodeNil() throws { slot.element().set(tag: 20) { _ in } }
+    mutating func encodeNil() throws { slot.element().setNil() }
     mutating func encode<T: Encodable>(_ value: T) throws { try slot.element().encode(value) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -216,6 +227,11 @@ private struct SingleHasher: SingleValueEncodingContainer {
     let encoder: HashingEncoder
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { encoder.slot.set(tag: 20) { _ in } }
+    mutating func encodeNil() throws { encoder.slot.setNil() }
     mutating func encode<T: Encodable>(_ value: T) throws { try encoder.slot.encode(value) }
+    mutating func encode(_ value: String) throws { encoder.slot.set(value) }
+    mutating func encode(_ value: Bool) throws { encoder.slot.set(value) }
+    mutating func encode(_ value: Int) throws { encoder.slot.set(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { encoder.slot.set(value) }
+    mutating func encode(_ value: Double) throws { encoder.slot.set(value) }
 }
