@@ -4,8 +4,11 @@ import GRDB
 
 extension SQLiteStore: DispatchStore {
     public func claim(_ request: ClaimRequest) async throws -> ClaimBatch {
-        let (leased, healthSeen): ([(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)], [TargetName: TargetHealth]) = try await write { db in
-            var leased: [(OutboxEntry, Bool, Date)] = []
+        // The jobs are read in the claim's transaction: one trip to the writer instead of a second
+        // one to a reader, and a job that cannot be read rolls the lease back instead of leaving
+        // the row in flight until it lapses.
+        try await write { db in
+            var leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)] = []
             var healthSeen: [TargetName: TargetHealth] = [:]
             for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
                 var health = try Self.health(of: target, db: db)
@@ -19,9 +22,9 @@ extension SQLiteStore: DispatchStore {
                     limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, db: db
                 ) { row in
                     (
-                        try OutboxEntry(row: row),
-                        try row.required("outcome_unknown", in: "job_external_submissions") as Bool,
-                        try row.required("enqueued_at", in: "job_external_submissions") as Date
+                        entry: try OutboxEntry(row: row),
+                        outcomeUnknown: try row.required("outcome_unknown", in: "job_external_submissions") as Bool,
+                        enqueuedAt: try row.required("enqueued_at", in: "job_external_submissions") as Date
                     )
                 }
                 guard !rows.isEmpty else { continue }
@@ -31,15 +34,8 @@ extension SQLiteStore: DispatchStore {
                 healthSeen[target] = health
                 leased += rows
             }
-            return (leased, healthSeen)
-        }
-        guard !leased.isEmpty else { return ClaimBatch(submissions: [], health: healthSeen) }
-        // The jobs are read after the claim commits, on a reader connection: the single writer only
-        // leases, and a job edited in between is simply sent in its newer state (payloads are mapped
-        // at send time anyway).
-        let submissions = try await read { db in
             let snapshots = try Self.fetchSnapshots(leased.map { JobKey(organisationID: $0.entry.organisationID, jobID: $0.entry.jobID) }, db: db)
-            return try leased.map { lease in
+            let submissions = try leased.map { lease in
                 guard let snapshot = snapshots[JobKey(organisationID: lease.entry.organisationID, jobID: lease.entry.jobID)] else {
                     throw StoreError(.corruptRow, "outbox row \(lease.entry.id) points at a job that does not exist")
                 }
@@ -50,8 +46,8 @@ extension SQLiteStore: DispatchStore {
                         : RemoteReferences()
                 )
             }
+            return ClaimBatch(submissions: submissions, health: healthSeen)
         }
-        return ClaimBatch(submissions: submissions, health: healthSeen)
     }
 
     public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
