@@ -53,8 +53,11 @@ extension SQLiteStore: DispatchStore {
     public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
         try await write { db in
             var health = HealthUpdates()
+            var stored = try Self.fetchSettlementRows(records.map(\.entryID), db: db)
             let results = try records.map { record in
-                let result = try Self.settle(record, db: db)
+                // A second record for the same row in one batch must see what the first one wrote.
+                let row = try stored.removeValue(forKey: record.entryID) ?? Self.fetchSettlementRows([record.entryID], db: db)[record.entryID]
+                let result = try Self.settle(record, stored: row, db: db)
                 if case .settled = result {
                     try health.record(record.outcome, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 }
@@ -208,27 +211,44 @@ extension SQLiteStore: DispatchStore {
 
     // MARK: - Settling
 
-    private static func settle(_ record: DeliveryRecord, db: Database) throws -> Settlement.Result {
+    /// An outbox row as a settlement needs it: the row, and the job's version and status now.
+    private struct SettlementRow {
+        var context: SettlementContext
+        var outcomeUnknown: Bool
+        var enqueuedAt: Date
+    }
+
+    /// The rows being settled, in one query; a row that no longer exists is missing.
+    private static func fetchSettlementRows(_ ids: [Int64], db: Database) throws -> [Int64: SettlementRow] {
         let table = "job_external_submissions"
-        let stored = try db.cachedFetchOne(
-            sql: """
-            SELECT s.*, j.version AS current_job_version, j.status AS current_job_status
-            FROM job_external_submissions AS s
-            JOIN jobs AS j ON j.organisation_id = s.organisation_id AND j.id = s.job_id
-            WHERE s.id = ?
-            """,
-            arguments: [record.entryID]
-        ) { row in
-            (
-                context: SettlementContext(
-                    row: try OutboxEntry(row: row),
-                    currentJobVersion: try row.required("current_job_version", in: "jobs"),
-                    currentJobStatus: try row.enumValue("current_job_status", in: "jobs")
-                ),
-                outcomeUnknown: try row.required("outcome_unknown", in: table) as Bool,
-                enqueuedAt: try row.required("enqueued_at", in: table) as Date
-            )
+        var rows: [Int64: SettlementRow] = [:]
+        for chunk in InList.chunks(of: ids) {
+            let fetched = try db.cachedFetchAll(
+                sql: """
+                SELECT s.*, j.version AS current_job_version, j.status AS current_job_status
+                FROM job_external_submissions AS s
+                JOIN jobs AS j ON j.organisation_id = s.organisation_id AND j.id = s.job_id
+                WHERE s.id IN \(chunk.placeholders)
+                """,
+                arguments: StatementArguments(chunk.values)
+            ) { row in
+                SettlementRow(
+                    context: SettlementContext(
+                        row: try OutboxEntry(row: row),
+                        currentJobVersion: try row.required("current_job_version", in: "jobs"),
+                        currentJobStatus: try row.enumValue("current_job_status", in: "jobs")
+                    ),
+                    outcomeUnknown: try row.required("outcome_unknown", in: table),
+                    enqueuedAt: try row.required("enqueued_at", in: table)
+                )
+            }
+            for row in fetched { rows[row.context.row.id] = row }
         }
+        return rows
+    }
+
+    private static func settle(_ record: DeliveryRecord, stored: SettlementRow?, db: Database) throws -> Settlement.Result {
+        let table = "job_external_submissions"
         guard let stored else { return .leaseLost }
         let entry = stored.context.row
         let result = Settlement.settle(
@@ -276,21 +296,16 @@ extension SQLiteStore: DispatchStore {
     static func link(
         _ kind: String, localID: String, remoteID: String, organisationID: OrganisationID, target: TargetName, now: Date, db: Database
     ) throws {
-        let claimedElsewhere = try db.cachedExists(
-            sql: """
-            SELECT 1 FROM external_refs
-            WHERE organisation_id = ? AND target = ? AND entity_kind = ? AND remote_id = ? AND local_id <> ?
-            """,
-            arguments: [organisationID.rawValue, target.rawValue, kind, remoteID, localID]
-        )
-        guard !claimedElsewhere else { return }
         try db.cachedExecute(
             sql: """
             INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6
+            WHERE NOT EXISTS (
+                SELECT 1 FROM external_refs
+                WHERE organisation_id = ?1 AND target = ?4 AND entity_kind = ?2 AND remote_id = ?5 AND local_id <> ?3)
             ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
             """,
-            arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now.storageText, now.storageText]
+            arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now.storageText]
         )
     }
 

@@ -89,14 +89,14 @@ extension SQLiteStore {
 
 /// The values of an SQL `IN (…)` list, padded to a power of two by repeating the last one, so a
 /// statement cached per list length is compiled for at most ten lengths, not for every batch size.
-struct InList {
-    static let maximumCount = 512
+struct InList<Value: DatabaseValueConvertible> {
+    static var maximumCount: Int { 512 }
 
-    var values: [String]
+    var values: [Value]
     var placeholders: String { "(" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")" }
 
     /// `values` in lists of at most ``maximumCount``; none for no values.
-    static func chunks(of values: [String]) -> [InList] {
+    static func chunks(of values: [Value]) -> [InList] {
         stride(from: 0, to: values.count, by: maximumCount).map { start in
             var chunk = Array(values[start..<min(start + maximumCount, values.count)])
             var padded = 1

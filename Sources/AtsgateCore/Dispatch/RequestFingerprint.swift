@@ -152,16 +152,25 @@ fileprivate final class Slot {
     func set(_ number: Int64) { set(tag: 14) { $0.add(word: UInt64(bitPattern: number)) } }
     func set(_ number: Double) { set(tag: 15) { $0.add(word: number.bitPattern) } }
 
+    /// Scalars are told apart by comparing metatypes, which is a pointer comparison; a failed
+    /// `as?` cast is a runtime call, and most values (ids, enums, nested models) fail them all.
     func encode<Value: Encodable>(_ value: Value) throws {
-        switch value {
-        case let text as String: set(text)
-        case let flag as Bool: set(flag)
-        case let date as Date: set(tag: 12) { $0.add(word: date.timeIntervalSinceReferenceDate.bitPattern) }
-        case let decimal as Decimal: set(tag: 13) { $0.add(text: NSDecimalNumber(decimal: decimal).stringValue) }
-        case let number as Int: set(Int64(number))
-        case let number as Int64: set(number)
-        case let number as Double: set(number)
-        default:
+        let type = Value.self
+        if type == String.self, let text = value as? String {
+            set(text)
+        } else if type == Date.self, let date = value as? Date {
+            set(tag: 12) { $0.add(word: date.timeIntervalSinceReferenceDate.bitPattern) }
+        } else if type == Int.self, let number = value as? Int {
+            set(Int64(number))
+        } else if type == Bool.self, let flag = value as? Bool {
+            set(flag)
+        } else if type == Decimal.self, let decimal = value as? Decimal {
+            set(tag: 13) { $0.add(text: NSDecimalNumber(decimal: decimal).stringValue) }
+        } else if type == Int64.self, let number = value as? Int64 {
+            set(number)
+        } else if type == Double.self, let number = value as? Double {
+            set(number)
+        } else {
             let nested = HashingEncoder()
             nested.slot = self
             try value.encode(to: nested)
