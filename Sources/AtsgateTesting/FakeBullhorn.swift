@@ -1,5 +1,5 @@
 public import AtsgateCore
-public import Foundation
+import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import NIOCore
 import Synchronization
 
@@ -36,7 +36,8 @@ public final class FakeWebhookTarget: Sendable {
         var nextID = 1000
         var requests: [ReceivedRequest] = []
         var faults: [Fault] = []
-        var requestWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Each waits for this many requests in all.
+        var requestWaiters = WaitList<Int>()
     }
 
     private let state = Mutex(State())
@@ -70,13 +71,11 @@ public final class FakeWebhookTarget: Sendable {
 
     /// Returns once the target has received at least `count` requests in all.
     public func waitForRequests(_ count: Int) async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if state.requests.count >= count { return true }
-                state.requestWaiters.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+        let id = state.withLock { $0.requestWaiters.makeID() }
+        await cancellableWait { continuation in
+            state.withLock { $0.requests.count >= count || !$0.requestWaiters.add(id, count, continuation) }
+        } cancel: {
+            self.state.withLock { $0.requestWaiters.cancel(id) }
         }
     }
 
@@ -111,9 +110,8 @@ public final class FakeWebhookTarget: Sendable {
         )
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.requests.append(received)
-            let ready = state.requestWaiters.filter { $0.count <= state.requests.count }.map(\.continuation)
-            state.requestWaiters.removeAll { $0.count <= state.requests.count }
-            return ready
+            let received = state.requests.count
+            return state.requestWaiters.removeAll { $0 <= received }
         }
         for waiter in waiters { waiter.resume() }
 

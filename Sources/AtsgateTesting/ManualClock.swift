@@ -15,7 +15,7 @@ public final class ManualClock: GatewayClock {
         var now: Date
         var sleepers: [Sleeper] = []
         var nextID: UInt64 = 0
-        var sleepWaiters: [CheckedContinuation<Void, Never>] = []
+        var sleepWaiters = WaitList<Void>()
     }
 
     private let state: Mutex<State>
@@ -43,13 +43,11 @@ public final class ManualClock: GatewayClock {
     /// Returns once some task sleeps on this clock, so a test advances time only when the code
     /// under test is actually waiting for it.
     public func untilSomeoneSleeps() async {
-        await withCheckedContinuation { continuation in
-            let sleeping = state.withLock { state -> Bool in
-                if !state.sleepers.isEmpty { return true }
-                state.sleepWaiters.append(continuation)
-                return false
-            }
-            if sleeping { continuation.resume() }
+        let id = state.withLock { $0.sleepWaiters.makeID() }
+        await cancellableWait { continuation in
+            state.withLock { !$0.sleepers.isEmpty || !$0.sleepWaiters.add(id, (), continuation) }
+        } cancel: {
+            self.state.withLock { $0.sleepWaiters.cancel(id) }
         }
     }
 
@@ -73,8 +71,7 @@ public final class ManualClock: GatewayClock {
                     let deadline = deadline(state.now)
                     if deadline <= state.now || Task.isCancelled { return (true, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    defer { state.sleepWaiters.removeAll() }
-                    return (false, state.sleepWaiters)
+                    return (false, state.sleepWaiters.removeAll { _ in true })
                 }
                 for waiter in waiters { waiter.resume() }
                 if resumeNow {

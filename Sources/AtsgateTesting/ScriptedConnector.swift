@@ -23,7 +23,8 @@ public final class ScriptedConnector: Connector {
         /// Submits numbered below this were released, whether or not they had started waiting yet.
         var releasedThrough = 0
         var held: [CheckedContinuation<Void, Never>] = []
-        var submitWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Each waits for this many submits in all.
+        var submitWaiters = WaitList<Int>()
         var comparable: (@Sendable (JobSnapshot) -> ComparableFields)?
     }
 
@@ -78,13 +79,11 @@ public final class ScriptedConnector: Connector {
 
     /// Returns once `submit` has been called at least `count` times in all.
     public func waitForSubmits(_ count: Int) async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if state.submitted.count >= count { return true }
-                state.submitWaiters.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+        let id = state.withLock { $0.submitWaiters.makeID() }
+        await cancellableWait { continuation in
+            state.withLock { $0.submitted.count >= count || !$0.submitWaiters.add(id, count, continuation) }
+        } cancel: {
+            self.state.withLock { $0.submitWaiters.cancel(id) }
         }
     }
 
@@ -105,9 +104,9 @@ public final class ScriptedConnector: Connector {
         }
         let (waiters, holding, number) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool, Int) in
             state.submitted.append(request)
-            let ready = state.submitWaiters.filter { $0.count <= state.submitted.count }.map(\.continuation)
-            state.submitWaiters.removeAll { $0.count <= state.submitted.count }
-            return (ready, state.holding, state.submitted.count - 1)
+            let submitted = state.submitted.count
+            let ready = state.submitWaiters.removeAll { $0 <= submitted }
+            return (ready, state.holding, submitted - 1)
         }
         for waiter in waiters { waiter.resume() }
         if holding {

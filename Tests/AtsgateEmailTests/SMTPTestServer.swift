@@ -55,7 +55,9 @@ struct SMTPTestServer: Sendable {
         }
         let python = try await Python.command()
         let log = spool.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw SetupError("could not create \(log.path) for the test server's output")
+        }
         let server = try ChildProcess(
             python.executable,
             python.arguments + [scriptPath, "--spool", spool.path, "--stop-on-eof"] + arguments(options, certificate: certificate),

@@ -1,3 +1,4 @@
+import AtsgateTesting
 import Foundation
 import Testing
 import Synchronization
@@ -89,7 +90,8 @@ struct AtsgateProcess {
 final class RunningAtsgate: Sendable {
     private struct State {
         var stderrText = ""
-        var waiters: [(text: String, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Each waits for this text on stderr.
+        var waiters = WaitList<String>()
     }
 
     private let process: Mutex<Process>
@@ -125,8 +127,7 @@ final class RunningAtsgate: Sendable {
             let ready = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 state.stderrText += String(decoding: data, as: UTF8.self)
                 let text = state.stderrText
-                defer { state.waiters.removeAll { text.contains($0.text) } }
-                return state.waiters.filter { text.contains($0.text) }.map(\.continuation)
+                return state.waiters.removeAll { text.contains($0) }
             }
             for continuation in ready { continuation.resume() }
         }
@@ -134,13 +135,11 @@ final class RunningAtsgate: Sendable {
 
     /// Returns once the process has written `text` to stderr.
     func waitForLog(_ text: String) async {
-        await withCheckedContinuation { continuation in
-            let seen = state.withLock { state -> Bool in
-                if state.stderrText.contains(text) { return true }
-                state.waiters.append((text, continuation))
-                return false
-            }
-            if seen { continuation.resume() }
+        let id = state.withLock { $0.waiters.makeID() }
+        await cancellableWait { continuation in
+            state.withLock { $0.stderrText.contains(text) || !$0.waiters.add(id, text, continuation) }
+        } cancel: {
+            self.state.withLock { $0.waiters.cancel(id) }
         }
     }
 

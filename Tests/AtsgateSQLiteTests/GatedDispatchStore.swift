@@ -1,4 +1,5 @@
 import AtsgateCore
+import AtsgateTesting
 import Foundation
 import Synchronization
 
@@ -9,7 +10,7 @@ final class GatedDispatchStore: DispatchStore {
         var open = false
         var settleCalls = 0
         var held: [CheckedContinuation<Void, Never>] = []
-        var callWaiters: [CheckedContinuation<Void, Never>] = []
+        var callWaiters = WaitList<Void>()
     }
 
     private let base: any DispatchStore
@@ -31,13 +32,11 @@ final class GatedDispatchStore: DispatchStore {
 
     /// Returns once a settlement has reached the gate.
     func untilSettling() async {
-        await withCheckedContinuation { continuation in
-            let arrived = state.withLock { state -> Bool in
-                if state.settleCalls > 0 { return true }
-                state.callWaiters.append(continuation)
-                return false
-            }
-            if arrived { continuation.resume() }
+        let id = state.withLock { $0.callWaiters.makeID() }
+        await cancellableWait { continuation in
+            state.withLock { $0.settleCalls > 0 || !$0.callWaiters.add(id, (), continuation) }
+        } cancel: {
+            self.state.withLock { $0.callWaiters.cancel(id) }
         }
     }
 
@@ -45,9 +44,8 @@ final class GatedDispatchStore: DispatchStore {
         await withCheckedContinuation { continuation in
             let (passes, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
                 state.settleCalls += 1
-                defer { state.callWaiters.removeAll() }
                 if !state.open { state.held.append(continuation) }
-                return (state.open, state.callWaiters)
+                return (state.open, state.callWaiters.removeAll { _ in true })
             }
             for waiter in waiters { waiter.resume() }
             if passes { continuation.resume() }
