@@ -29,6 +29,8 @@ public final class FakeWebhookTarget: Sendable {
         case status(Int, retryAfter: String? = nil)
         /// Create or update the job, then answer 200 with a body that is not JSON.
         case garbageAfterCommit
+        /// Answer with this 3xx status and `Location` without changing anything.
+        case redirect(Int, location: String)
     }
 
     private struct State {
@@ -122,6 +124,11 @@ public final class FakeWebhookTarget: Sendable {
         if case let .status(code, retryAfter)? = fault {
             var response = Self.json(["error": "scripted failure \(code)"], status: .init(code: code))
             if let retryAfter { response.headers[.retryAfter] = retryAfter }
+            return response
+        }
+        if case let .redirect(code, location)? = fault {
+            var response = Response(status: .init(code: code))
+            response.headers[.location] = location
             return response
         }
 

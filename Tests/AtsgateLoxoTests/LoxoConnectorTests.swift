@@ -190,6 +190,11 @@ struct LoxoConnectorTests {
             fake.script(.status(503))
             let unavailable = await failure { _ = try await connector(fake).submit(request) }
             #expect(unavailable?.kind == .transient)
+
+            fake.script(.status(302))
+            let redirected = await failure { _ = try await connector(fake).submit(request) }
+            #expect(redirected?.kind == .config)
+            #expect(redirected?.message.contains("302, without a Location") == true, "\(redirected?.message ?? "")")
             #expect(fake.jobs.isEmpty)
         }
     }

@@ -100,6 +100,27 @@ struct WebhookConnectorTests {
         }
     }
 
+    @Test("A redirect is reported as a config error naming where it points, and not followed: a create is never repeated as a GET")
+    func redirectsAreNotFollowed() async throws {
+        let client = HTTPClient.forTargets(TargetCatalog([]))
+        do {
+            try await FakeWebhookTarget.withRunning(token: nil) { fake in
+                let hook = WebhookConnector(target: "hook", settings: .init(url: fake.url), token: nil, timeout: .seconds(5), client: client)
+                fake.script(.redirect(302, location: "\(fake.url)?moved=1"))
+                let redirected = await failure { () throws(ConnectorError) in
+                    _ = try await hook.submit(SubmissionRequest(operation: .create, snapshot: snapshot))
+                }
+                #expect(redirected?.kind == .config)
+                #expect(redirected?.message.contains("302, redirecting to \(fake.url)?moved=1") == true, "\(redirected?.message ?? "")")
+                #expect(fake.requests.map(\.method) == ["POST"])
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
     @Test("A target that does not answer in time is a transient failure that may have reached it")
     func timeout() async throws {
         try await FakeWebhookTarget.withRunning { fake in
