@@ -19,6 +19,12 @@ public struct HTTPAnswer: Sendable {
 
     public var data: Data { Data(body.readableBytesView) }
 
+    /// Where a 3xx points, for the error that reports it: `redirecting to <Location>`, or
+    /// `without a Location`. The targets' client follows no redirects (``HTTPClient/forTargets(_:)``).
+    public var redirectDescription: String {
+        headers.first(name: "Location").map { "redirecting to \($0)" } ?? "without a Location"
+    }
+
     /// The wait a 429 or 503 asked for, in seconds or as an HTTP date.
     public func retryAfter(now: Date) -> Duration? {
         headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: now) }

@@ -67,8 +67,7 @@ struct LoxoAPI: Sendable {
         case 404:
             throw .config(setting: "agency_slug", reason: "Loxo answered 404 for \(what): no agency '\(agencySlug)' at \(agencyURL)")
         case 300..<400:
-            let location = answer.headers.first(name: "Location").map { "redirecting to \($0)" } ?? "without a Location"
-            throw .config(setting: "base_url", reason: "Loxo answered \(what) with \(answer.status), \(location): atsgate does not follow redirects; check base_url")
+            throw .config(setting: "base_url", reason: "Loxo answered \(what) with \(answer.status), \(answer.redirectDescription): atsgate does not follow redirects; check base_url")
         case 429:
             throw .rateLimited("Loxo asked us to slow down (429)", retryAfter: answer.retryAfter(now: Date()))
         case 408, 500...:

@@ -89,8 +89,7 @@ public struct WebhookConnector: Connector {
         case 401, 403:
             throw .auth("the target refused the credentials (\(answer.status))", httpStatus: answer.status)
         case 300..<400:
-            let location = answer.headers.first(name: "Location").map { "redirecting to \($0)" } ?? "without a Location"
-            throw .config(setting: "url", reason: "the target answered \(answer.status), \(location): atsgate does not follow redirects; set url to the address the target wants")
+            throw .config(setting: "url", reason: "the target answered \(answer.status), \(answer.redirectDescription): atsgate does not follow redirects; set url to the address the target wants")
         case 408, 500...:
             throw .transient("the target answered \(answer.status)", httpStatus: answer.status, mayHaveReachedTarget: method != .GET)
         case 429:
