@@ -9,10 +9,11 @@ import Testing
 struct WaitListTests {
     let connector = ScriptedConnector(target: "loxo", capabilities: .ats)
 
+    /// Whether the wait registers before or after the submit, it must return (the list's own
+    /// bookkeeping, registered then met, is the last test).
     @Test("A wait resumes once its condition comes true")
     func resumesWhenMet() async throws {
         let waiting = Task { await connector.waitForSubmits(1) }
-        try await Task.sleep(for: .milliseconds(20))
         _ = try? await connector.submit(SubmissionRequest(operation: .create, snapshot: Self.snapshot))
         await waiting.value
         #expect(connector.submittedRequests.count == 1)
