@@ -68,6 +68,26 @@ extension SQLiteStore: DispatchStore {
         }
     }
 
+    public func releaseUnattempted(_ leases: [UnattemptedLease], now: Date) async throws -> Int {
+        guard !leases.isEmpty else { return 0 }
+        return try await write { db in
+            var released = 0
+            for lease in leases {
+                // A lapsed-lease attempt and `outcome_unknown` that the claim wrote stay: both are still true.
+                try db.cachedExecute(
+                    sql: """
+                    UPDATE job_external_submissions
+                    SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, attempts = attempts - 1, updated_at = ?
+                    WHERE id = ? AND status = 'in_flight' AND lease_owner = ? AND attempts = ?
+                    """,
+                    arguments: [now.storageText, lease.entryID, lease.owner, lease.attempt]
+                )
+                released += db.changesCount
+            }
+            return released
+        }
+    }
+
     public func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {
         try await write { db in
             let rows = try Self.claimRows(

@@ -111,6 +111,53 @@ struct DispatchStoreTests {
         #expect(outcomes == ["lease_lost", "lease_lost", "sent"], "the stale attempt is on record but changed nothing")
     }
 
+    @Test("A row claimed and never attempted goes back as it was: pending, due, its attempt not spent, nothing on record")
+    func releaseUnattempted() async throws {
+        let temporary = try await prepared()
+        let claimed = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        let later = Fixtures.now.addingTimeInterval(2)
+        let released = try await temporary.store.releaseUnattempted(claimed.map { UnattemptedLease($0, owner: "w1") }, now: later)
+        #expect(released == 2)
+        for claim in claimed {
+            let row = try #require(try await temporary.store.outboxEntry(id: claim.entry.id))
+            #expect(row.status == .pending)
+            #expect(row.attempts == 0)
+            #expect(row.leaseOwner == nil)
+            #expect(row.leaseExpiresAt == nil)
+            #expect(try await temporary.store.attemptHistory(entryID: claim.entry.id).isEmpty)
+        }
+        let again = try await claim(temporary, owner: "w2", at: later)
+        #expect(again.map(\.entry.jobID) == ["job-1", "job-2"], "due at once, for any worker")
+        #expect(again.allSatisfy { $0.entry.attempts == 1 && !$0.outcomeUnknown })
+    }
+
+    @Test("Giving back is fenced: a lease that lapsed and was claimed again, or is named with the wrong attempt, is left alone")
+    func releaseIsFenced() async throws {
+        let temporary = try await prepared()
+        let stale = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        let later = Fixtures.now.addingTimeInterval(31)
+        let fresh = try #require(try await claim(temporary, owner: "w2", at: later, limit: 1).first)
+        #expect(fresh.entry.id == stale.entry.id)
+
+        #expect(try await temporary.store.releaseUnattempted([UnattemptedLease(stale, owner: "w1")], now: later) == 0)
+        let wrongAttempt = UnattemptedLease(entryID: fresh.entry.id, owner: "w2", attempt: fresh.entry.attempts - 1)
+        #expect(try await temporary.store.releaseUnattempted([wrongAttempt], now: later) == 0)
+        let row = try #require(try await temporary.store.outboxEntry(id: fresh.entry.id))
+        #expect(row.status == .inFlight)
+        #expect(row.leaseOwner == "w2")
+        #expect(row.attempts == 2)
+
+        // The lapsed attempt stays on record, and the create still looks itself up first.
+        #expect(try await temporary.store.releaseUnattempted([UnattemptedLease(fresh, owner: "w2")], now: later) == 1)
+        let released = try #require(try await temporary.store.outboxEntry(id: fresh.entry.id))
+        #expect(released.status == .pending)
+        #expect(released.attempts == 1)
+        #expect(try await temporary.store.attemptHistory(entryID: fresh.entry.id).map(\.outcome) == ["lease_lost"])
+        let third = try #require(try await claim(temporary, owner: "w3", at: later, limit: 1).first)
+        #expect(third.entry.attempts == 2)
+        #expect(third.outcomeUnknown)
+    }
+
     @Test("Storing the remote id and marking the row sent commit together, with the attempt and its request hash")
     func sentWithReference() async throws {
         let temporary = try await prepared()

@@ -4,13 +4,15 @@ import Foundation
 import Synchronization
 
 /// Passes every call to the real store, but holds settlements until the test opens the gate:
-/// a test can then act while a delivery has its answer and is not yet settled.
+/// a test can then act while a delivery has its answer and is not yet settled. It also records
+/// the leases the dispatcher gave back unattempted.
 final class GatedDispatchStore: DispatchStore {
     private struct State {
         var open = false
         var settleCalls = 0
         var held: [CheckedContinuation<Void, Never>] = []
         var callWaiters = WaitList<Void>()
+        var givenBack: [UnattemptedLease] = []
     }
 
     private let base: any DispatchStore
@@ -64,6 +66,14 @@ final class GatedDispatchStore: DispatchStore {
 
     func claim(_ request: ClaimRequest) async throws -> ClaimBatch {
         try await base.claim(request)
+    }
+
+    /// Every lease passed to ``releaseUnattempted(_:now:)`` so far.
+    var givenBack: [UnattemptedLease] { state.withLock { $0.givenBack } }
+
+    func releaseUnattempted(_ leases: [UnattemptedLease], now: Date) async throws -> Int {
+        state.withLock { $0.givenBack += leases }
+        return try await base.releaseUnattempted(leases, now: now)
     }
 
     func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {

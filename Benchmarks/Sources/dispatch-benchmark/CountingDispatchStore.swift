@@ -13,6 +13,8 @@ struct CountingDispatchStore: DispatchStore {
         var settledRows = 0
         var claimWait = Duration.zero
         var settleWait = Duration.zero
+        var releaseTransactions = 0
+        var releasedRows = 0
         var healthReads = 0
         var nextDueReads = 0
     }
@@ -40,6 +42,12 @@ struct CountingDispatchStore: DispatchStore {
         let waited = ContinuousClock.now - started
         counts.value.withLock { $0.settleTransactions += 1; $0.settledRows += records.count; $0.settleWait += waited }
         return results
+    }
+
+    func releaseUnattempted(_ leases: [UnattemptedLease], now: Date) async throws -> Int {
+        let released = try await base.releaseUnattempted(leases, now: now)
+        counts.value.withLock { $0.releaseTransactions += 1; $0.releasedRows += released }
+        return released
     }
 
     func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {

@@ -91,7 +91,8 @@ enum Report {
         return "\(count(counts.claimTransactions)) claims (\(average(counts.claimedRows, counts.claimTransactions)) rows each, "
             + "\(milliseconds(counts.claimWait, counts.claimTransactions)) each), "
             + "\(count(counts.settleTransactions)) settlements (\(average(counts.settledRows, counts.settleTransactions)) rows each, "
-            + "\(milliseconds(counts.settleWait, counts.settleTransactions)) each); "
+            + "\(milliseconds(counts.settleWait, counts.settleTransactions)) each), "
+            + "\(count(counts.releaseTransactions)) give-backs (\(count(counts.releasedRows)) rows claimed ahead, never attempted); "
             + "\(count(counts.healthReads)) health reads, \(count(counts.nextDueReads)) next-due reads"
     }
 

@@ -53,6 +53,24 @@ public struct ClaimBatch: Hashable, Sendable {
     }
 }
 
+/// A lease a worker holds on a row it claimed and never attempted, to give back.
+public struct UnattemptedLease: Hashable, Sendable {
+    public var entryID: Int64
+    public var owner: String
+    /// The attempt number the claim counted.
+    public var attempt: Int
+
+    public init(entryID: Int64, owner: String, attempt: Int) {
+        self.entryID = entryID
+        self.owner = owner
+        self.attempt = attempt
+    }
+
+    public init(_ claim: ClaimedSubmission, owner: String) {
+        self.init(entryID: claim.entry.id, owner: owner, attempt: claim.entry.attempts)
+    }
+}
+
 /// A notification leased to one worker.
 public struct ClaimedNotification: Hashable, Sendable {
     public var request: NotificationRequest
@@ -109,6 +127,11 @@ public protocol DispatchStore: Sendable {
     /// the remote id in `external_refs`, and its target's health. A record whose lease was lost
     /// is recorded as an attempt but changes nothing else.
     func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result]
+
+    /// Gives back rows claimed and never attempted: each is pending again, due when it was, and
+    /// its attempt count is what it was before the claim. A lease no longer held as described
+    /// (it lapsed and the row was claimed again) is left alone. Returns how many were given back.
+    func releaseUnattempted(_ leases: [UnattemptedLease], now: Date) async throws -> Int
 
     /// Leases due decision-maker notifications to `owner`.
     func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification]
