@@ -299,6 +299,36 @@ struct DispatcherTests {
         #expect(claimed.first?.outcomeUnknown == true)
     }
 
+    @Test("Rows claimed ahead of a free slot go back untouched at shutdown: pending, no attempt spent, nothing on record")
+    func claimedAheadGoBackAtShutdown() async throws {
+        let temporary = try await prepared(jobs: ["job-1", "job-2"])
+        _ = try await temporary.qualify("job-1", organisation: "org-b", targets: [Fixtures.loxo])
+        connector.scriptSubmits(.success(SubmissionReceipt(externalID: "L-1")), .success(SubmissionReceipt(externalID: "L-2")))
+        connector.holdSubmits(true)
+        let gated = GatedDispatchStore(temporary.store)
+        gated.openGate()
+        let dispatcher = dispatcher(temporary, store: gated, catalog: catalog(concurrency: 1), untilIdle: false)
+        try await testGracefulShutdown { trigger in
+            let runner = Task { try await dispatcher.run() }
+            await connector.waitForSubmits(1)
+            // The first answer frees the one slot while nothing is in hand: the next claim takes a row ahead.
+            connector.releaseHeld()
+            await connector.waitForSubmits(2)
+            trigger.triggerGracefulShutdown()
+            connector.releaseHeld()
+            try await finishes(runner, within: .seconds(10))
+        }
+        #expect(connector.submittedRequests.count == 2)
+        let rows = try await temporary.entries()
+        let ahead = try #require(rows.first { $0.organisationID == "org-b" })
+        #expect(gated.givenBack.map(\.entryID) == [ahead.id])
+        #expect(ahead.status == .pending)
+        #expect(ahead.attempts == 0)
+        #expect(ahead.leaseOwner == nil)
+        #expect(try await temporary.store.attemptHistory(entryID: ahead.id).isEmpty)
+        #expect(rows.filter { $0.organisationID == "org-a" }.map(\.status) == [.sent, .sent])
+    }
+
     @Test("Decision-maker notifications go through the same machinery, to the notification target")
     func notifications() async throws {
         let temporary = try await prepared(jobs: ["job-1"])

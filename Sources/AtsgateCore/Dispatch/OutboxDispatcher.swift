@@ -158,12 +158,48 @@ public struct OutboxDispatcher: Service {
             // Target health as the last claim saw it; the claim transaction reads it anyway, so
             // the loop makes one store call per look, not two.
             var health: [TargetName: TargetHealth] = [:]
+            var ahead = ClaimedAhead()
+            var freedAtLastClaim: [TargetName: Int] = [:]
+            // Targets where a failure was settled after the last claim read their health: it may
+            // have opened the circuit, so their rows in hand wait for the next claim.
+            var unsure: Set<TargetName> = []
+
+            func start(_ claims: [ClaimedSubmission]) {
+                for claim in claims {
+                    let slot = inFlight.start(claim.entry.target)
+                    group.addTask {
+                        await delivery.deliver(claim, slot: slot)
+                        slot.releaseAfterSettling()
+                        inFlight.finish()
+                    }
+                }
+            }
+            /// Rows in hand go into the free slots of targets whose health is known to allow it.
+            func startAhead(now: Date, excluding unsure: Set<TargetName>) {
+                for target in targets where !unsure.contains(target.name) && !(health[target.name] ?? TargetHealth()).isWaiting(at: now) {
+                    start(ahead.take(target.concurrency - inFlight.count(target.name), of: target.name))
+                }
+            }
+
             while !stopping.isSet {
                 let now = clock.now()
+                await release(ahead.removeStale(now: now, leaseDurations: leaseDurations), now: now)
+                unsure.formUnion(inFlight.takeTargetsSettledAfterFailure())
+                startAhead(now: now, excluding: unsure)
+
                 var limits: [TargetName: Int] = [:]
                 for target in targets {
-                    let free = min(target.concurrency - inFlight.count(target.name), configuration.claimBatchSize)
-                    if free > 0, !(health[target.name] ?? TargetHealth()).isWaiting(at: now) { limits[target.name] = free }
+                    let state = health[target.name] ?? TargetHealth()
+                    guard !state.isWaiting(at: now) else { continue }
+                    let free = target.concurrency - inFlight.count(target.name)
+                    let freed = inFlight.freedSlots(target.name)
+                    let freedDuringLastClaim = freed - (freedAtLastClaim[target.name] ?? freed)
+                    let depth = state.circuit == .closed ? min(freedDuringLastClaim, target.concurrency) : 0
+                    let wanted = min(free + depth - ahead.count(target.name), configuration.claimBatchSize)
+                    let mustReadHealth = unsure.contains(target.name) && ahead.count(target.name) > 0
+                    guard free > 0, wanted > 0 || mustReadHealth else { continue }
+                    limits[target.name] = max(wanted, 0)
+                    freedAtLastClaim[target.name] = freed
                 }
                 var claims: [ClaimedSubmission] = []
                 if !limits.isEmpty {
@@ -171,30 +207,28 @@ public struct OutboxDispatcher: Service {
                         owner: configuration.workerID, now: now, limits: limits, leaseDurations: leaseDurations, referencesWanted: referencesWanted
                     ))
                     health.merge(batch.health) { _, seen in seen }
+                    unsure.subtract(limits.keys)
                     claims = batch.submissions
-                }
-                for claim in claims {
-                    let slot = inFlight.start(claim.entry.target)
-                    group.addTask {
-                        await delivery.deliver(claim, slot: slot)
-                        slot.release()
-                        inFlight.finish()
+                    ahead.append(claims, claimedAt: now)
+                    for target in targets where (health[target.name] ?? TargetHealth()).isWaiting(at: now) {
+                        await release(ahead.removeAll(of: target.name), now: now)
                     }
+                    if !stopping.isSet { startAhead(now: now, excluding: unsure) }
                 }
-                let notifications = try await claimNotifications(health: health, inFlight: inFlight, now: now)
+                let notifications = try await claimNotifications(health: health, inFlight: inFlight, ahead: ahead, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
                     let slot = inFlight.start(target)
                     group.addTask {
                         await delivery.deliver(claim, through: target, slot: slot)
-                        slot.release()
+                        slot.releaseAfterSettling()
                         inFlight.finish()
                     }
                 }
 
                 let requested = limits.values.reduce(0, +)
                 if !claims.isEmpty, claims.count >= requested { continue }
-                if configuration.untilIdle, inFlight.total == 0, claims.isEmpty, notifications.isEmpty {
+                if configuration.untilIdle, inFlight.total == 0, ahead.isEmpty, claims.isEmpty, notifications.isEmpty {
                     let idle = try await !store.hasDueOrInFlightWork(
                         now: clock.now(), targets: targets.map(\.name), includeNotifications: notificationsDeliverable
                     )
@@ -206,6 +240,7 @@ public struct OutboxDispatcher: Service {
                 if inFlight.total == 0 { configuration.observer?(.idle(sleepingFor: Duration(timeInterval: wake.timeIntervalSince(now)))) }
                 await signal.wait(until: wake, clock: clock)
             }
+            await release(ahead.removeAll(), now: clock.now())
 
             // Shutting down (or idle): let in-flight deliveries finish, then cancel what is left.
             // Each settled delivery fires the signal. A cancelled worker's deliveries are cancelled
@@ -224,10 +259,27 @@ public struct OutboxDispatcher: Service {
         }
     }
 
+    /// Gives rows claimed ahead back to the store untouched. If that fails the rows stay leased
+    /// until their leases lapse, as if this worker had crashed; nothing is lost.
+    private func release(_ claims: [ClaimedSubmission], now: Date) async {
+        guard !claims.isEmpty else { return }
+        do {
+            let leases = claims.map { UnattemptedLease($0, owner: configuration.workerID) }
+            let released = try await store.releaseUnattempted(leases, now: now)
+            logger.debug("gave back rows claimed ahead", metadata: ["rows": "\(released)"])
+        } catch {
+            logger.warning("could not give back rows claimed ahead; they return when their leases lapse", metadata: [
+                "rows": "\(claims.count)", "error": "\(error)",
+            ])
+        }
+    }
+
     /// Notifications share their target's slots with its outbox rows, taking what the rows left free.
-    private func claimNotifications(health: [TargetName: TargetHealth], inFlight: InFlightCounter, now: Date) async throws -> [ClaimedNotification] {
+    private func claimNotifications(
+        health: [TargetName: TargetHealth], inFlight: InFlightCounter, ahead: ClaimedAhead, now: Date
+    ) async throws -> [ClaimedNotification] {
         guard let name = configuration.notificationTarget, let target = catalog[name], target.isEnabled, connectors[name] != nil else { return [] }
-        let free = target.concurrency - inFlight.count(name)
+        let free = target.concurrency - inFlight.count(name) - ahead.count(name)
         let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
         guard limit > 0 else { return [] }
         return try await store.claimNotifications(owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target))
@@ -288,6 +340,9 @@ final class StopFlag: Sendable {
 final class InFlightCounter: Sendable {
     private struct Counts {
         var slots: [TargetName: Int] = [:]
+        /// Slots freed since the worker started, per target.
+        var freed: [TargetName: Int] = [:]
+        var settledAfterFailure: Set<TargetName> = []
         var deliveries = 0
     }
 
@@ -304,8 +359,12 @@ final class InFlightCounter: Sendable {
             counts.slots[target, default: 0] += 1
             counts.deliveries += 1
         }
-        return DeliverySlot { [onChange] in
-            self.counts.withLock { $0.slots[target, default: 1] -= 1 }
+        return DeliverySlot { [onChange] afterSettling in
+            self.counts.withLock { counts in
+                counts.slots[target, default: 1] -= 1
+                counts.freed[target, default: 0] += 1
+                if afterSettling { counts.settledAfterFailure.insert(target) }
+            }
             onChange()
         }
     }
@@ -319,23 +378,40 @@ final class InFlightCounter: Sendable {
     func count(_ target: TargetName) -> Int { counts.withLock { $0.slots[target] ?? 0 } }
     /// Deliveries started and not yet settled.
     var total: Int { counts.withLock { $0.deliveries } }
+    /// Slots of `target` freed since the worker started.
+    func freedSlots(_ target: TargetName) -> Int { counts.withLock { $0.freed[target] ?? 0 } }
+
+    /// Targets with a delivery that held its slot until it was settled (it failed) since the last call.
+    func takeTargetsSettledAfterFailure() -> Set<TargetName> {
+        counts.withLock { counts in
+            defer { counts.settledAfterFailure.removeAll() }
+            return counts.settledAfterFailure
+        }
+    }
 }
 
-/// One of a target's concurrency slots, held by a delivery. Releasing is idempotent, so the
-/// delivery may free it early (its request succeeded) and the dispatcher frees it in any case.
+/// One of a target's concurrency slots, held by a delivery. A delivery whose request succeeded
+/// frees it early; the dispatcher frees it in any case once the delivery is settled, and a slot
+/// still held then tells the loop that the target's health may have changed.
 final class DeliverySlot: Sendable {
-    private let onRelease: Mutex<(@Sendable () -> Void)?>
+    private let onRelease: Mutex<(@Sendable (_ afterSettling: Bool) -> Void)?>
 
-    init(onRelease: @escaping @Sendable () -> Void) {
+    init(onRelease: @escaping @Sendable (_ afterSettling: Bool) -> Void) {
         self.onRelease = Mutex(onRelease)
     }
 
-    func release() {
-        let action = onRelease.withLock { action -> (@Sendable () -> Void)? in
+    /// The request succeeded: the next row may go while this one is settled.
+    func release() { release(afterSettling: false) }
+
+    /// The delivery is settled; frees the slot if it is still held.
+    func releaseAfterSettling() { release(afterSettling: true) }
+
+    private func release(afterSettling: Bool) {
+        let action = onRelease.withLock { action -> (@Sendable (Bool) -> Void)? in
             defer { action = nil }
             return action
         }
-        action?()
+        action?(afterSettling)
     }
 }
 
