@@ -9,9 +9,10 @@ import Synchronization
 /// Per target it keeps at most `concurrency` deliveries in flight, spends tokens from a bucket
 /// of `rate_limit`, and skips the target while its circuit is open or a 429 paused it. It wakes
 /// at once when a ``WakeupListener`` rings, when a delivery frees a slot, or when the next row
-/// falls due, and polls every `pollInterval` besides.
+/// falls due, and polls every `pollInterval` besides. Under load it holds a few rows claimed
+/// ahead of free slots (``ClaimedAhead``), so a freed slot does not wait for the next claim.
 ///
-/// On graceful shutdown it stops claiming and lets in-flight deliveries finish; after
+/// On graceful shutdown it stops claiming, gives back the rows claimed ahead, and lets in-flight deliveries finish; after
 /// `shutdownGrace` it cancels the rest, whose rows go back to `pending` at once.
 ///
 /// ## Topics
