@@ -53,16 +53,14 @@ struct BullhornDeliveryTests {
                 ),
                 mapping: BullhornFixture.shippedMapping, timeout: .seconds(5), client: .shared, credentials: store
             )
-            for round in 0..<200 {
-                if round == 1 || round == 3 { fake.expireSessions() }
-                let dispatcher = OutboxDispatcher(
+            // Sessions expire twice while rows wait for their retries.
+            try await DispatcherRun.untilNothingPending(in: store, onIdle: { looks in
+                if looks == 1 || looks == 3 { fake.expireSessions() }
+            }) { observer in
+                OutboxDispatcher(
                     store: store, catalog: catalog, connectors: ["bullhorn": connector],
-                    configuration: .init(workerID: "test", pollInterval: .milliseconds(20), untilIdle: true), jitter: JitterSource(seed: 1)
+                    configuration: .init(workerID: "test", pollInterval: .milliseconds(20), observer: observer), jitter: JitterSource(seed: 1)
                 )
-                try await dispatcher.run()
-                let pending = try await store.outboxEntries(matching: OutboxFilter(status: .pending))
-                if pending.isEmpty { break }
-                try await Task.sleep(for: .milliseconds(20))
             }
 
             let rows = try await store.outboxEntries(matching: OutboxFilter(target: "bullhorn"))

@@ -49,15 +49,11 @@ struct LoxoDeliveryTests {
                 target: "loxo", settings: .init(baseURL: fake.baseURL, agencySlug: fake.agencySlug, apiKeyEnvironmentVariable: "LOXO_KEY"),
                 apiKey: fake.apiKey, mapping: mapping, timeout: .seconds(5), client: .shared
             )
-            for _ in 0..<200 {
-                let dispatcher = OutboxDispatcher(
+            try await DispatcherRun.untilNothingPending(in: store) { observer in
+                OutboxDispatcher(
                     store: store, catalog: catalog, connectors: ["loxo": connector],
-                    configuration: .init(workerID: "test", pollInterval: .milliseconds(20), untilIdle: true), jitter: JitterSource(seed: 1)
+                    configuration: .init(workerID: "test", pollInterval: .milliseconds(20), observer: observer), jitter: JitterSource(seed: 1)
                 )
-                try await dispatcher.run()
-                let pending = try await store.outboxEntries(matching: OutboxFilter(status: .pending))
-                if pending.isEmpty { break }
-                try await Task.sleep(for: .milliseconds(20))
             }
 
             let rows = try await store.outboxEntries(matching: OutboxFilter(target: "loxo"))
