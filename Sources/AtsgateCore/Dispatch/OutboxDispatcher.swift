@@ -165,32 +165,34 @@ public struct OutboxDispatcher: Service {
             // have opened the circuit, so their rows in hand wait for the next claim.
             var unsure: Set<TargetName> = []
 
-            func start(_ claims: [ClaimedSubmission]) {
-                for claim in claims {
-                    let slot = inFlight.start(claim.entry.target)
-                    group.addTask {
-                        await delivery.deliver(claim, slot: slot)
-                        slot.releaseAfterSettling()
-                        inFlight.finish()
-                    }
+            func knownHealth(_ target: TargetName) -> TargetHealth { health[target] ?? TargetHealth() }
+            /// Takes a slot of `target` and delivers in it, in a task of its own.
+            func start(on target: TargetName, _ deliver: @escaping @Sendable (DeliverySlot) async -> Void) {
+                let slot = inFlight.start(target)
+                group.addTask {
+                    await deliver(slot)
+                    slot.releaseAfterSettling()
+                    inFlight.finish()
                 }
             }
             /// Rows in hand go into the free slots of targets whose health is known to allow it.
             func startAhead(now: Date, excluding unsure: Set<TargetName>) {
-                for target in targets where !unsure.contains(target.name) && !(health[target.name] ?? TargetHealth()).isWaiting(at: now) {
-                    start(ahead.take(target.concurrency - inFlight.count(target.name), of: target.name))
+                for target in targets where !unsure.contains(target.name) && !knownHealth(target.name).isWaiting(at: now) {
+                    for claim in ahead.take(target.concurrency - inFlight.count(target.name), of: target.name) {
+                        start(on: target.name) { slot in await delivery.deliver(claim, slot: slot) }
+                    }
                 }
             }
 
             while !stopping.isSet {
                 let now = clock.now()
-                await release(ahead.removeStale(now: now, leaseDurations: leaseDurations), now: now)
+                await giveBack(ahead.removeStale(now: now, leaseDurations: leaseDurations), now: now)
                 unsure.formUnion(inFlight.takeTargetsSettledAfterFailure())
                 startAhead(now: now, excluding: unsure)
 
                 var limits: [TargetName: Int] = [:]
                 for target in targets {
-                    let state = health[target.name] ?? TargetHealth()
+                    let state = knownHealth(target.name)
                     guard !state.isWaiting(at: now) else { continue }
                     let free = target.concurrency - inFlight.count(target.name)
                     let freed = inFlight.freedSlots(target.name)
@@ -211,20 +213,15 @@ public struct OutboxDispatcher: Service {
                     unsure.subtract(limits.keys)
                     claims = batch.submissions
                     ahead.append(claims, claimedAt: now)
-                    for target in targets where (health[target.name] ?? TargetHealth()).isWaiting(at: now) {
-                        await release(ahead.removeAll(of: target.name), now: now)
+                    for target in targets where knownHealth(target.name).isWaiting(at: now) {
+                        await giveBack(ahead.removeAll(of: target.name), now: now)
                     }
                     if !stopping.isSet { startAhead(now: now, excluding: unsure) }
                 }
                 let notifications = try await claimNotifications(health: health, inFlight: inFlight, ahead: ahead, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
-                    let slot = inFlight.start(target)
-                    group.addTask {
-                        await delivery.deliver(claim, through: target, slot: slot)
-                        slot.releaseAfterSettling()
-                        inFlight.finish()
-                    }
+                    start(on: target) { slot in await delivery.deliver(claim, through: target, slot: slot) }
                 }
 
                 let requested = limits.values.reduce(0, +)
@@ -241,7 +238,7 @@ public struct OutboxDispatcher: Service {
                 if inFlight.total == 0 { configuration.observer?(.idle(sleepingFor: Duration(timeInterval: wake.timeIntervalSince(now)))) }
                 await signal.wait(until: wake, clock: clock)
             }
-            await release(ahead.removeAll(), now: clock.now())
+            await giveBack(ahead.removeAll(), now: clock.now())
 
             // Shutting down (or idle): let in-flight deliveries finish, then cancel what is left.
             // Each settled delivery fires the signal. A cancelled worker's deliveries are cancelled
@@ -262,7 +259,7 @@ public struct OutboxDispatcher: Service {
 
     /// Gives rows claimed ahead back to the store untouched. If that fails the rows stay leased
     /// until their leases lapse, as if this worker had crashed; nothing is lost.
-    private func release(_ claims: [ClaimedSubmission], now: Date) async {
+    private func giveBack(_ claims: [ClaimedSubmission], now: Date) async {
         guard !claims.isEmpty else { return }
         do {
             let leases = claims.map { UnattemptedLease($0, owner: configuration.workerID) }
