@@ -135,16 +135,19 @@ final class ChildProcess {
 
     var isRunning: Bool { process.isRunning }
 
-    /// The exit status, once the process has ended.
-    func exitStatus() async -> Int32 {
+    /// The exit status, once the process has ended; `nil` if the task was cancelled first
+    /// (asking a running `Process` for its status traps).
+    func exitStatus() async -> Int32? {
         for await status in exited { return status }
-        return process.terminationStatus
+        return nil
     }
 
+    /// Asks the process to stop and waits for it; if the wait is cancelled (a test's time
+    /// limit), kills it so that it does not outlive the test run.
     func stop() async {
         try? lifeline.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
-        _ = await exitStatus()
+        if await exitStatus() == nil { kill(process.processIdentifier, SIGKILL) }
     }
 }
 

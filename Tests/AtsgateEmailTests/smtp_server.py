@@ -167,17 +167,18 @@ def main():
     )
     controller.start()
 
-    stopped = threading.Event()
+    # Every way of stopping exits at once. Not controller.stop(): it can wait forever for a
+    # client connection still open, and every message is already on disk. Not an Event set from
+    # the signal handler either: the handler runs on the main thread, which may hold the Event's
+    # lock in wait() just as standard input closes, and the process then deadlocks.
     # A parent may spawn us with these blocked; its tests would then wait for --lifetime.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
     if arguments.stop_on_eof:
-        threading.Thread(target=lambda: (sys.stdin.buffer.read(), stopped.set()), daemon=True).start()
+        threading.Thread(target=lambda: (sys.stdin.buffer.read(), os._exit(0)), daemon=True).start()
     write_atomically(os.path.join(arguments.spool, "ready.json"), json.dumps({"port": port}).encode())
-    stopped.wait(arguments.lifetime)
-    # Not controller.stop(): it can wait forever for a client connection still open, and every
-    # message is already on disk.
+    threading.Event().wait(arguments.lifetime)  # nothing sets it: the ways above end the process sooner
     os._exit(0)
 
 
