@@ -299,6 +299,22 @@ struct DispatcherTests {
         #expect(claimed.first?.outcomeUnknown == true)
     }
 
+    @Test("A worker cancelled mid-delivery ends, and the cut-short attempt is settled: nothing waits for a queue that stopped")
+    func cancelledMidDelivery() async throws {
+        let temporary = try await prepared(jobs: ["job-1"])
+        connector.holdSubmits(true)
+        let dispatcher = dispatcher(temporary, untilIdle: false)
+        let runner = Task { try await dispatcher.run() }
+        await connector.waitForSubmits(1)
+        runner.cancel()
+        await #expect(throws: CancellationError.self) { try await finishes(runner, within: .seconds(10)) }
+        let row = try await row(temporary, "job-1")
+        #expect(row.status == .pending)
+        #expect(row.leaseOwner == nil)
+        #expect(row.lastErrorKind == .transient)
+        #expect(try await temporary.store.attemptHistory(entryID: row.id).count == 1)
+    }
+
     @Test("Rows claimed ahead of a free slot go back untouched at shutdown: pending, no attempt spent, nothing on record")
     func claimedAheadGoBackAtShutdown() async throws {
         let temporary = try await prepared(jobs: ["job-1", "job-2"])

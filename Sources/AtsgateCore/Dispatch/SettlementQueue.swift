@@ -40,11 +40,16 @@ final class SettlementQueue: Sendable {
         ping.finish()
     }
 
+    /// Writes what is queued until ``finish()``. It runs in a task of its own, so cancelling the
+    /// worker does not end it: cancelled deliveries still wait here for their outcomes to be
+    /// written, and the worker waits for them.
     func run() async {
-        for await _ in pings {
+        await Task {
+            for await _ in pings {
+                await flush()
+            }
             await flush()
-        }
-        await flush()
+        }.value
     }
 
     private func flush() async {
