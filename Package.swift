@@ -148,8 +148,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildStamp"]
         ),
+        // Stamps the executable with the git commit it is built from (`atsgate --version`).
+        .plugin(name: "BuildStamp", capability: .buildTool()),
         .testTarget(
             name: "AtsgateCoreTests",
             dependencies: ["AtsgateCore", "AtsgateTesting"],

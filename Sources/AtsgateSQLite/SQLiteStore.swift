@@ -56,6 +56,11 @@ public struct SQLiteStore: Sendable {
         try await writer.read { db in try SQLiteMigrations.migrator.appliedIdentifiers(db).sorted() }
     }
 
+    /// The version of the SQLite library this process runs on, e.g. `3.40.1`.
+    public static func libraryVersion() -> String {
+        (try? DatabaseQueue().read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") }) ?? "unknown"
+    }
+
     /// Every migration this build knows.
     public static var knownMigrations: [String] { SQLiteMigrations.migrator.migrations }
 

@@ -10,7 +10,7 @@ struct Atsgate: AsyncParsableCommand {
         Exit codes: 0 success, 1 the work found problems, 2 usage or input error, \
         3 a target or the database unreachable.
         """,
-        version: "0.1.0",
+        version: BuildInfo.text,
         subcommands: [Migrate.self, Import.self, Jobs.self, Outbox.self, Worker.self, Reconcile.self, Connectors.self, Mappings.self, Sandbox.self]
     )
 

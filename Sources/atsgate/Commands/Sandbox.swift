@@ -27,8 +27,10 @@ extension Atsgate {
         @Option(help: ArgumentHelp("Where to write the throwaway configuration and database (default: a new temporary folder).", valueName: "dir"))
         var directory: String?
 
-        @Option(help: ArgumentHelp("The CRM export to import.", valueName: "file"))
-        var data: String = "examples/crm.json"
+        @Option(help: ArgumentHelp(
+            "The CRM export to import (default: examples/crm.json here, else the one installed with atsgate).", valueName: "file"
+        ))
+        var data: String?
 
         @Option(help: "The organisation whose jobs are qualified.")
         var organisation: String = "org-northwind"
@@ -36,7 +38,10 @@ extension Atsgate {
         @Option(help: "How many open jobs to qualify.")
         var jobs: Int = 6
 
-        @Option(help: ArgumentHelp("The folder holding mappings/ (env ATSGATE_CONFIG; default: the current folder).", valueName: "dir"))
+        @Option(help: ArgumentHelp(
+            "The folder holding mappings/ (env ATSGATE_CONFIG; default: the current folder, else the mappings installed with atsgate).",
+            valueName: "dir"
+        ))
         var config: String?
 
         func validate() throws {
@@ -44,9 +49,8 @@ extension Atsgate {
         }
 
         func run() async throws {
-            let configuration = URL(fileURLWithPath: config ?? ProcessInfo.processInfo.environment["ATSGATE_CONFIG"] ?? ".", isDirectory: true)
-            let workspace = try SandboxWorkspace.create(at: directory, copyingMappingsFrom: configuration)
-            let records = try ImportFileReader().records(fromFileAt: data)
+            let workspace = try SandboxWorkspace.create(at: directory, copyingMappingsFrom: configurationDirectory)
+            let records = try ImportFileReader().records(fromFileAt: data ?? InstalledFiles.locate(Self.exampleData)?.path ?? Self.exampleData)
             let dataset = try DatasetParser().parse(records)
             let chosen = try SandboxJobChoice(dataset: dataset, organisation: OrganisationID(organisation), count: jobs)
             let apiKey = "sandbox-\(UUID().uuidString)"
@@ -66,6 +70,18 @@ extension Atsgate {
                 }
             }
             guard outcome.everyJobOnce else { throw ExitCode(CommandFailure.Code.problemsFound) }
+        }
+
+        static let exampleData = "examples/crm.json"
+
+        /// `--config`, else `ATSGATE_CONFIG`, else the current folder when it holds `mappings/`, else
+        /// the configuration installed beside the binary.
+        private var configurationDirectory: URL {
+            if let chosen = config ?? ProcessInfo.processInfo.environment["ATSGATE_CONFIG"] {
+                return URL(fileURLWithPath: chosen, isDirectory: true)
+            }
+            let mappings = InstalledFiles.locate("mappings/loxo.yaml")
+            return mappings?.deletingLastPathComponent().deletingLastPathComponent() ?? URL(fileURLWithPath: ".", isDirectory: true)
         }
     }
 }

@@ -1,0 +1,23 @@
+import AtsgateSQLite
+
+/// What `atsgate --version` prints: which code a deployed binary is, and what it runs on.
+enum BuildInfo {
+    static let version = "0.2.0"
+
+    static var configuration: String {
+        #if DEBUG
+        "debug"
+        #else
+        "release"
+        #endif
+    }
+
+    static var text: String {
+        """
+        atsgate \(version)
+        commit: \(BuildStamp.commit)
+        sqlite: \(SQLiteStore.libraryVersion())
+        build: \(configuration)
+        """
+    }
+}
