@@ -34,10 +34,13 @@ extension Atsgate.Connectors {
                 throw WorkflowError.unknownTarget(target.rawValue, configured: catalog.enabledTargets)
             }
             let names = target.map { [$0] } ?? catalog.enabledTargets
+            // Opened before the client, not inside the call below: Swift 6.3.1's optimizer crashes splitting
+            // this coroutine when the typed-throws open is inlined there (docs/compiler-crash-coroutine-splitting.md).
+            let store = try global.openStore()
             let client = HTTPClient.forTargets(catalog)
             let factory = ConnectorFactory(
                 environment: global.environment, client: client, configurationDirectory: global.configurationDirectory,
-                credentials: try global.openStore()
+                credentials: store
             )
             var results: [Result] = []
             for name in names {
