@@ -93,11 +93,25 @@ public struct BullhornConnector: RequestPreviewing {
 
     // MARK: - Delivering
 
+    /// A failure carries the companies and contacts found or created before it (``DeliveryProgress``),
+    /// so the next attempt does not look for them again.
     public func submit(_ request: SubmissionRequest) async throws(ConnectorError) -> SubmissionReceipt {
-        try validate(request)
         var learned = RemoteReferences()
+        do throws(ConnectorError) {
+            return try await submit(request, learned: &learned)
+        } catch {
+            throw error.with(progress: DeliveryProgress(learnedReferences: learned))
+        }
+    }
+
+    private func submit(_ request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) -> SubmissionReceipt {
+        try validate(request)
         switch request.operation {
         case .create:
+            if let id = request.externalID {
+                // An earlier attempt created the JobOrder and failed after: bring it up to date.
+                return try await adopt(id, request, companyID: nil, contactID: nil, learned: learned)
+            }
             if request.outcomeOfEarlierAttemptUnknown, let existing = try await searchJobOrders(carrying: request.snapshot.marker).first {
                 return try await adopt(existing.id, request, companyID: nil, contactID: nil, learned: learned)
             }

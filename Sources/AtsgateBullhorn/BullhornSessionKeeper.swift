@@ -73,7 +73,9 @@ actor BullhornSessionKeeper {
         if let renewal {
             task = renewal
         } else {
-            task = Task { try await self.openSession() }
+            // Shared by every caller, so no one attempt's deadline may cut it short: a login cut
+            // between its token and its REST login would waste a single-use refresh token.
+            task = Task { try await AttemptBudget.$current.withValue(nil) { try await self.openSession() } }
             renewal = task
         }
         let result = await task.result

@@ -34,6 +34,7 @@ public struct EmailConnector: Connector {
 
     private let composer: EmailComposer
     private let transport: Result<SMTPTransport, ConnectorError>
+    private let timeout: Duration
 
     /// Checks `from` and `to` at once (`config`, naming the address), so a target that cannot
     /// work fails at start-up rather than on every row.
@@ -64,6 +65,7 @@ public struct EmailConnector: Connector {
             recipients.append(recipient)
         }
         self.target = target
+        self.timeout = timeout
         self.composer = EmailComposer(target: target, sender: sender, recipients: recipients, templates: templates)
         self.transport = Self.login(settings, username: username, password: password).map { login in
             SMTPTransport(settings: SMTPSettings(
@@ -106,10 +108,21 @@ public struct EmailConnector: Connector {
 
     // MARK: - Sending
 
+    /// One SMTP transaction, within the current ``AttemptBudget``: it starts only if it can finish
+    /// before the attempt's deadline, and its outcome counts for the target's health.
     private func send(_ message: EmailMessage) async throws(ConnectorError) -> SMTPAcceptance {
         let transport = try transport.get()
         let envelope = SMTPEnvelope(sender: message.from.address, recipients: message.to.map(\.address))
-        return try await transport.send(Array(message.rendered.utf8), envelope: envelope)
+        let budget = AttemptBudget.current
+        let started = try await budget?.startRequest("the SMTP transaction", isWrite: true, timeout: timeout)
+        do {
+            let acceptance = try await transport.send(Array(message.rendered.utf8), envelope: envelope)
+            if let budget, let started { budget.finish(started, with: .answered) }
+            return acceptance
+        } catch {
+            if let budget, let started { budget.finish(started, with: TargetHealth.signal(for: error, now: Date())) }
+            throw error
+        }
     }
 
     private static func login(

@@ -48,13 +48,27 @@ public struct HTTPTransport: Sendable {
         self.timeout = timeout
     }
 
+    /// Sends the request within the current ``AttemptBudget``, if any: it starts only if it can
+    /// finish before the attempt's deadline, and what it is answered counts for the target's health.
     public func send(_ request: HTTPClientRequest) async throws(ConnectorError) -> HTTPAnswer {
+        let budget = AttemptBudget.current
+        let isWrite = request.method != .GET && request.method != .HEAD
+        // The method only: a URL may carry a session token in its query.
+        let started = try await budget?.startRequest("a \(request.method.rawValue) request", isWrite: isWrite, timeout: timeout)
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.timeInterval * 1_000)))
             let body = try await response.body.collect(upTo: Self.maximumAnswerSize)
-            return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: body)
+            let answer = HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: body)
+            if let budget, let started {
+                budget.finish(started, status: answer.status, retryAfter: answer.retryAfter(now: Date()))
+            }
+            return answer
         } catch {
-            throw Self.classify(error, method: request.method)
+            let failure = Self.classify(error, method: request.method)
+            if let budget, let started {
+                budget.finish(started, with: failure.kind == .rejected ? .answered : .unwell)
+            }
+            throw failure
         }
     }
 

@@ -42,11 +42,33 @@ public struct LoxoConnector: RequestPreviewing {
 
     // MARK: - Delivering
 
+    /// A failure carries what was done before it (``DeliveryProgress``): the job once it exists, and
+    /// the companies and people found or created, so the next attempt goes on from there.
     public func submit(_ request: SubmissionRequest) async throws(ConnectorError) -> SubmissionReceipt {
+        var progress = DeliveryProgress()
+        do throws(ConnectorError) {
+            return try await submit(request, progress: &progress)
+        } catch {
+            throw error.with(progress: progress)
+        }
+    }
+
+    private func submit(_ request: SubmissionRequest, progress: inout DeliveryProgress) async throws(ConnectorError) -> SubmissionReceipt {
         var learned = RemoteReferences()
+        defer { progress.learnedReferences = learned }
         switch request.operation {
         case .create:
+            if let id = request.externalID {
+                // An earlier attempt created the job and stopped before its contacts: finish them.
+                progress.externalID = id
+                try await attachContacts(to: LoxoJob(id: id, fields: [:]), request, learned: &learned)
+                return SubmissionReceipt(
+                    externalID: id, summary: "finished Loxo job \(id), created by an earlier attempt", learnedReferences: learned,
+                    comparedFieldsDigest: try comparableFields(of: request.snapshot).digest
+                )
+            }
             if request.outcomeOfEarlierAttemptUnknown, let existing = try await searchJobs(carrying: request.snapshot.marker).first {
+                progress.externalID = existing.id
                 try await attachContacts(to: existing, request, learned: &learned)
                 return SubmissionReceipt(
                     externalID: existing.id, adoptedExisting: true, summary: "adopted Loxo job \(existing.id) found by its marker",
@@ -59,6 +81,7 @@ public struct LoxoConnector: RequestPreviewing {
             guard let created = LoxoJob(answer: answer) else {
                 throw .rejected(Self.nullIDReason(status: status, sent: job), httpStatus: status)
             }
+            progress.externalID = created.id
             do {
                 try await attachContacts(to: created, request, learned: &learned)
             } catch {

@@ -14,6 +14,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v3: credentials a target rotates") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4: circuit breaker judged by the failure rate of requests") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -278,5 +281,14 @@ enum SQLiteMigrations {
         updated_at TEXT NOT NULL,
         PRIMARY KEY (target, name)
     ) STRICT;
+    """
+
+    // The breaker decides by the failure rate of requests over a sliding window (buckets of
+    // `start_ms:requests:failures`), and its cool-down doubles with each opening until the target
+    // recovers. Additive, so a worker of the previous version keeps running on this schema.
+    private static let v4 = """
+    ALTER TABLE target_states ADD COLUMN request_window TEXT NOT NULL DEFAULT '';
+    ALTER TABLE target_states ADD COLUMN openings INTEGER NOT NULL DEFAULT 0 CHECK (openings >= 0);
+    ALTER TABLE target_states ADD COLUMN probe_successes INTEGER NOT NULL DEFAULT 0 CHECK (probe_successes >= 0);
     """
 }

@@ -19,7 +19,7 @@ extension SQLiteStore: DispatchStore {
                 let leaseUntil = request.now.adding(lease)
                 let rows = try Self.claimRows(
                     table: "job_external_submissions", extraFilter: "external_system = ?", extraArguments: [target.rawValue],
-                    limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, db: db
+                    limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, running: request.running, db: db
                 ) { row in
                     (
                         entry: try OutboxEntry(row: row),
@@ -59,7 +59,7 @@ extension SQLiteStore: DispatchStore {
                 let row = try stored.removeValue(forKey: record.entryID) ?? Self.fetchSettlementRows([record.entryID], db: db)[record.entryID]
                 let result = try Self.settle(record, stored: row, db: db)
                 if case .settled = result {
-                    try health.record(record.outcome, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
+                    try health.record(record.requests, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 }
                 return result
             }
@@ -92,7 +92,7 @@ extension SQLiteStore: DispatchStore {
         try await write { db in
             let rows = try Self.claimRows(
                 table: "decision_maker_notifications", extraFilter: nil, extraArguments: [],
-                limit: limit, owner: owner, now: now, leaseUntil: now.adding(leaseDuration), db: db
+                limit: limit, owner: owner, now: now, leaseUntil: now.adding(leaseDuration), running: [], db: db
             ) { row in
                 (try DecisionMakerNotification(row: row), try row.optionalEnumValue("error_kind", in: "decision_maker_notifications") as ErrorKind?)
             }
@@ -107,7 +107,8 @@ extension SQLiteStore: DispatchStore {
                     organisationID: notification.organisationID,
                     attempt: notification.attempts,
                     enqueuedAt: notification.createdAt,
-                    lastErrorKind: lastErrorKind
+                    lastErrorKind: lastErrorKind,
+                    claimedAt: now
                 )
             }
         }
@@ -119,7 +120,7 @@ extension SQLiteStore: DispatchStore {
             let results = try records.map { record in
                 let held = try Self.settle(record, db: db)
                 if held {
-                    try health.record(record.outcome, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
+                    try health.record(record.requests, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 }
                 return held
             }
@@ -180,13 +181,16 @@ extension SQLiteStore: DispatchStore {
     /// as a `lease_lost` attempt.
     private static func claimRows<Value>(
         table: String, extraFilter: String?, extraArguments: [any DatabaseValueConvertible],
-        limit: Int, owner: String, now: Date, leaseUntil: Date, db: Database,
+        limit: Int, owner: String, now: Date, leaseUntil: Date, running: Set<Int64>, db: Database,
         decode: (Row) throws -> Value
     ) throws -> [Value] {
         let filter = extraFilter.map { " AND \($0)" } ?? ""
+        // Rows this worker is still delivering are left alone even when their lease lapsed; the
+        // list is empty unless settling runs late, so the statement stays the cached one.
+        let notRunning = running.isEmpty ? "" : " AND id NOT IN (\(running.map { _ in "?" }.joined(separator: ", ")))"
         let lapsed = try db.cachedFetchAll(
-            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
-            arguments: StatementArguments(extraArguments + [now.storageText, limit])
+            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter)\(notRunning) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+            arguments: StatementArguments(extraArguments + running.sorted() + [now.storageText, limit])
         ) { row in
             LapsedLease(
                 id: try row.required("id", in: table), attempts: try row.required("attempts", in: table),
@@ -296,16 +300,19 @@ extension SQLiteStore: DispatchStore {
                 record.entryID,
             ]
         )
-        if case .delivered(let receipt) = record.outcome {
-            let link = { (kind: String, localID: String, remoteID: String) throws in
-                try Self.link(kind, localID: localID, remoteID: remoteID, organisationID: entry.organisationID, target: entry.target, now: record.finishedAt, db: db)
-            }
-            try link("job", entry.jobID.rawValue, receipt.externalID)
-            for (company, remoteID) in receipt.learnedReferences.companies { try link("company", company.rawValue, remoteID) }
-            for (person, remoteID) in receipt.learnedReferences.people { try link("person", person.rawValue, remoteID) }
-            if record.notifiesDecisionMakers, record.operation == .create {
-                try queueSubmittedNotifications(organisationID: entry.organisationID, jobID: entry.jobID, now: record.finishedAt, db: db)
-            }
+        let link = { (kind: String, localID: String, remoteID: String) throws in
+            try Self.link(kind, localID: localID, remoteID: remoteID, organisationID: entry.organisationID, target: entry.target, now: record.finishedAt, db: db)
+        }
+        // What the target holds now, whether the attempt finished or got part of the way.
+        let (jobID, learned): (String?, RemoteReferences) = switch record.outcome {
+        case .delivered(let receipt): (receipt.externalID, receipt.learnedReferences)
+        case .retry(_, let error), .failed(_, let error): (error.progress?.externalID, error.progress?.learnedReferences ?? RemoteReferences())
+        }
+        if let jobID { try link("job", entry.jobID.rawValue, jobID) }
+        for (company, remoteID) in learned.companies { try link("company", company.rawValue, remoteID) }
+        for (person, remoteID) in learned.people { try link("person", person.rawValue, remoteID) }
+        if case .delivered = record.outcome, record.notifiesDecisionMakers, record.operation == .create {
+            try queueSubmittedNotifications(organisationID: entry.organisationID, jobID: entry.jobID, now: record.finishedAt, db: db)
         }
         return result
     }
@@ -453,12 +460,18 @@ extension SQLiteStore: DispatchStore {
         case .halfOpen(let until): ("half_open", until)
         }
         try db.cachedExecute(sql: """
-            INSERT INTO target_states (target, circuit, circuit_until, consecutive_failures, paused_until, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO target_states
+                (target, circuit, circuit_until, consecutive_failures, paused_until, request_window, openings, probe_successes, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,
-                consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until, updated_at = excluded.updated_at
+                consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until,
+                request_window = excluded.request_window, openings = excluded.openings, probe_successes = excluded.probe_successes,
+                updated_at = excluded.updated_at
             """,
-            arguments: [target.rawValue, circuit, until.storageText, health.consecutiveFailures, health.pausedUntil.storageText, now.storageText]
+            arguments: [
+                target.rawValue, circuit, until.storageText, health.consecutiveFailures, health.pausedUntil.storageText,
+                health.window.storedText, health.openings, health.probeSuccesses, now.storageText,
+            ]
         )
     }
 }
@@ -472,14 +485,18 @@ private struct LapsedLease {
     var organisationID: String?
 }
 
-/// The health changes of one settlement transaction: each target read once, written once.
+/// The health changes of one settlement transaction: each target read once, written once, and
+/// each opening or closing of a circuit written to the audit log.
 private struct HealthUpdates {
     private var states: [TargetName: TargetHealth] = [:]
+    private var changes: [AuditEntry] = []
     private var lastChange: Date?
 
-    mutating func record(_ outcome: AttemptOutcome, of target: TargetName, at now: Date, settings: CircuitBreakerSettings, db: Database) throws {
+    mutating func record(_ requests: RequestTally, of target: TargetName, at now: Date, settings: CircuitBreakerSettings, db: Database) throws {
         var state = try states[target] ?? SQLiteStore.health(of: target, db: db)
-        state.record(TargetHealth.signal(for: outcome.error, now: now), now: now, settings: settings)
+        if let change = state.record(requests, now: now, settings: settings) {
+            changes.append(change.auditEntry(target: target, at: now))
+        }
         states[target] = state
         lastChange = max(lastChange ?? now, now)
     }
@@ -488,6 +505,9 @@ private struct HealthUpdates {
         guard let lastChange else { return }
         for (target, state) in states {
             try SQLiteStore.save(state, of: target, now: lastChange, db: db)
+        }
+        for change in changes {
+            try SQLiteStore.insert(change, db: db)
         }
     }
 }
@@ -504,6 +524,14 @@ extension TargetHealth {
         case ("half_open", let until?): state = .halfOpen(probeUntil: until)
         default: throw StoreError(.corruptRow, "target_states.circuit holds '\(circuit)' without a valid circuit_until")
         }
-        self.init(circuit: state, consecutiveFailures: try row.required("consecutive_failures", in: table), pausedUntil: row["paused_until"])
+        let windowText: String = try row.required("request_window", in: table)
+        guard let window = RequestWindow(storedText: windowText) else {
+            throw StoreError(.corruptRow, "target_states.request_window holds '\(windowText.prefix(80))', not start_ms:requests:failures;…")
+        }
+        self.init(
+            circuit: state, window: window, openings: try row.required("openings", in: table),
+            probeSuccesses: try row.required("probe_successes", in: table),
+            consecutiveFailures: try row.required("consecutive_failures", in: table), pausedUntil: row["paused_until"]
+        )
     }
 }

@@ -11,6 +11,8 @@ public final class ScriptedConnector: Connector {
     public let capabilities: ConnectorCapabilities
 
     private struct State {
+        var deliveries: [ScriptedDelivery] = []
+        var sentSteps: [String] = []
         var submitAnswers: [Result<SubmissionReceipt, ConnectorError>] = []
         var lookupAnswers: [JobMarker: [RemoteJob]] = [:]
         var pages: [Result<RemoteJobPage, ConnectorError>] = []
@@ -41,6 +43,16 @@ public final class ScriptedConnector: Connector {
     public func scriptSubmits(_ answers: Result<SubmissionReceipt, ConnectorError>...) {
         state.withLock { $0.submitAnswers += answers }
     }
+
+    /// Queues multi-step deliveries: each of the next `submit` calls (before any scripted answer)
+    /// plays one, request by request, through the attempt's ``AttemptBudget`` as a real connector's
+    /// transport does.
+    public func scriptDeliveries(_ deliveries: ScriptedDelivery...) {
+        state.withLock { $0.deliveries += deliveries }
+    }
+
+    /// The requests of scripted deliveries that were sent, in order (``ScriptedStep/request``).
+    public var sentSteps: [String] { state.withLock { $0.sentSteps } }
 
     /// What `findJobs(carrying:)` returns for `marker`.
     public func scriptLookup(_ marker: JobMarker, returns jobs: [RemoteJob]) {
@@ -126,11 +138,43 @@ public final class ScriptedConnector: Connector {
                 throw .transient("cancelled while the target held the request", mayHaveReachedTarget: true)
             }
         }
+        let delivery = state.withLock { state -> ScriptedDelivery? in
+            state.deliveries.isEmpty ? nil : state.deliveries.removeFirst()
+        }
+        if let delivery { return try await play(delivery, for: request) }
         let answer = state.withLock { state -> Result<SubmissionReceipt, ConnectorError>? in
             state.submitAnswers.isEmpty ? nil : state.submitAnswers.removeFirst()
         }
         guard let answer else { throw .config(setting: "script", reason: "no submit answer scripted") }
         return try answer.get()
+    }
+
+    /// Plays the steps a request still needs: all of them, or, when an earlier attempt created the
+    /// job (the request carries its id), those after the step that created it.
+    private func play(_ delivery: ScriptedDelivery, for request: SubmissionRequest) async throws(ConnectorError) -> SubmissionReceipt {
+        var progress = DeliveryProgress(externalID: request.externalID)
+        var steps = delivery.steps[...]
+        if request.externalID != nil, let created = steps.firstIndex(where: { $0.createsJob != nil }) {
+            steps = steps[steps.index(after: created)...]
+        }
+        for step in steps {
+            let budget = AttemptBudget.current
+            let started: AttemptBudget.StartedRequest?
+            do throws(ConnectorError) {
+                started = try await budget?.startRequest(step.request, isWrite: step.isWrite, timeout: delivery.timeout)
+            } catch {
+                throw error.with(progress: progress)
+            }
+            state.withLock { $0.sentSteps.append(step.request) }
+            delivery.clock.advance(by: step.takes)
+            if let failure = step.failure {
+                if let budget, let started { budget.finish(started, with: TargetHealth.signal(for: failure, now: delivery.clock.now())) }
+                throw failure.with(progress: progress)
+            }
+            if let budget, let started { budget.finish(started, with: .answered) }
+            if let created = step.createsJob { progress.externalID = created }
+        }
+        return SubmissionReceipt(externalID: progress.externalID ?? "scripted", adoptedExisting: request.externalID != nil)
     }
 
     /// Accepts every notification (a mailbox that is up), answering with a message id.
@@ -160,5 +204,41 @@ public final class ScriptedConnector: Connector {
         }
         guard let answer else { throw .config(setting: "script", reason: "no page scripted") }
         return try answer.get()
+    }
+}
+
+/// A delivery of several requests, for ``ScriptedConnector/scriptDeliveries(_:)``.
+public struct ScriptedDelivery: Sendable {
+    public var steps: [ScriptedStep]
+    /// Each step moves it forward by the step's ``ScriptedStep/takes``, as a request takes time.
+    public var clock: ManualClock
+    /// The timeout of each request, as the target's configuration gives it.
+    public var timeout: Duration
+
+    public init(_ steps: [ScriptedStep], clock: ManualClock, timeout: Duration) {
+        self.steps = steps
+        self.clock = clock
+        self.timeout = timeout
+    }
+}
+
+/// One request of a ``ScriptedDelivery``.
+public struct ScriptedStep: Sendable {
+    /// What the request is, e.g. `POST /jobs`; recorded in ``ScriptedConnector/sentSteps`` once sent.
+    public var request: String
+    public var isWrite: Bool
+    /// How long the target takes to answer.
+    public var takes: Duration
+    /// The error the request fails with; `nil`: it is answered.
+    public var failure: ConnectorError?
+    /// The remote id of the job this request creates.
+    public var createsJob: String?
+
+    public init(_ request: String, isWrite: Bool, takes: Duration, failure: ConnectorError? = nil, createsJob: String? = nil) {
+        self.request = request
+        self.isWrite = isWrite
+        self.takes = takes
+        self.failure = failure
+        self.createsJob = createsJob
     }
 }

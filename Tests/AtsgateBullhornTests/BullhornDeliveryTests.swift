@@ -27,7 +27,7 @@ struct BullhornDeliveryTests {
                 retry: RetrySettings(maxAttempts: 40, baseDelay: .milliseconds(5), maxDelay: .milliseconds(40), maxAge: .seconds(600)),
                 rateLimit: RateLimitSettings(requestsPerSecond: 10_000, burst: 1_000),
                 concurrency: 4, timeout: .seconds(5),
-                circuitBreaker: CircuitBreakerSettings(failureThreshold: 1_000, coolDown: .milliseconds(10))
+                circuitBreaker: CircuitBreakerSettings(minimumRequests: 1_000, coolDown: .milliseconds(10))
             )
             let catalog = TargetCatalog([target])
             let records = try ImportFileReader().records(fromFileAt: BullhornFixture.repository.appendingPathComponent("examples/crm.json").path)

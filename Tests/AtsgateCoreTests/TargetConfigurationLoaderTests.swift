@@ -25,6 +25,36 @@ struct TargetConfigurationLoaderTests {
         #expect(target.concurrency == 4)
     }
 
+    @Test("The attempt's deadline defaults to the connector's longest delivery; the breaker reads every key, and the older failure_threshold")
+    func attemptTimeoutAndBreaker() throws {
+        let loxo = try TargetConfigurationLoader.parse("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeout: 2s\n", name: "loxo", file: "connectors/loxo.yaml")
+        #expect(loxo.attemptTimeout == .seconds(20), "ten requests of 2 s")
+        #expect(loxo.circuitBreaker == CircuitBreakerSettings())
+        let webhook = try TargetConfigurationLoader.parse("kind: webhook\nurl: https://hr.example/jobs\nattempt_timeout: 45s\n", name: "hr", file: "connectors/hr.yaml")
+        #expect(webhook.attemptTimeout == .seconds(45))
+        let yaml = """
+        kind: loxo
+        agency_slug: a
+        api_key_env: K
+        circuit_breaker:
+          failure_rate: 0.25
+          minimum_requests: 20
+          window: 1m
+          probes: 2
+          initial_cool_down: 2s
+          cool_down: 5m
+        """
+        let breaker = try TargetConfigurationLoader.parse(yaml, name: "loxo", file: "connectors/loxo.yaml").circuitBreaker
+        #expect(breaker == CircuitBreakerSettings(
+            failureRate: 0.25, minimumRequests: 20, window: .seconds(60), probes: 2, initialCoolDown: .seconds(2), coolDown: .seconds(300)
+        ))
+        let relaxed = try TargetConfigurationLoader.parse(
+            "kind: loxo\nagency_slug: a\napi_key_env: K\ncircuit_breaker:\n  failure_threshold: 1000\n  cool_down: 1s\n", name: "loxo", file: "connectors/loxo.yaml"
+        ).circuitBreaker
+        #expect(relaxed.minimumRequests == 1_000)
+        #expect(relaxed.initialCoolDown == .seconds(1), "the initial cool-down is cut to a shorter cool_down")
+    }
+
     @Test("Bullhorn defaults to its documented 1,500 requests a minute")
     func bullhornRate() throws {
         let yaml = """
@@ -48,6 +78,10 @@ struct TargetConfigurationLoaderTests {
         ("kind: email\nsmtp_url: http://mail\nfrom: a@b.example\nto: [c@d.example]\n", "connectors/t.yaml:2: field 'smtp_url': must be an smtp:// or smtps:// URL"),
         ("kind: email\nsmtp_url: smtp://mail\nfrom: a@b.example\nto: [not-an-address]\n", "connectors/t.yaml:4: field 'to': lists an address that is not valid"),
         ("kind: loxo\n  agency_slug: [\n", "connectors/t.yaml:2: is not valid YAML"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeout: 10s\nattempt_timeout: 5s\n", "connectors/t.yaml:5: field 'attempt_timeout': must not be shorter than timeout (10s)"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\ncircuit_breaker:\n  failure_rate: 50\n", "connectors/t.yaml:5: field 'circuit_breaker.failure_rate': must be a share of requests between 0 and 1"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\ncircuit_breaker:\n  minimum_requests: 5\n  failure_threshold: 5\n", "connectors/t.yaml:6: field 'circuit_breaker.failure_threshold': failure_threshold is the older name"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\ncircuit_breaker:\n  initial_cool_down: 2m\n", "connectors/t.yaml:5: field 'circuit_breaker.initial_cool_down': must not be longer than cool_down (1m)"),
     ])
     func brokenFile(yaml: String, expected: String) {
         do {

@@ -2,6 +2,7 @@ import AtsgateCore
 import AtsgateSQLite
 import AtsgateTesting
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Outbox leases, fencing and settlement on SQLite")
@@ -18,7 +19,7 @@ struct DispatchStoreTests {
         DeliveryRecord(
             entryID: claim.entry.id, organisationID: claim.entry.organisationID, target: claim.entry.target, leaseOwner: owner,
             attempt: claim.entry.attempts, operation: claim.entry.operation, mappedJobVersion: claim.snapshot.version,
-            startedAt: now, finishedAt: now, outcome: outcome, requestHash: "abc", circuitBreaker: CircuitBreakerSettings(failureThreshold: 2),
+            startedAt: now, finishedAt: now, outcome: outcome, requestHash: "abc", circuitBreaker: CircuitBreakerSettings(minimumRequests: 2, initialCoolDown: .seconds(60)),
             notifiesDecisionMakers: notifying
         )
     }
@@ -177,9 +178,17 @@ struct DispatchStoreTests {
         let temporary = try await prepared()
         let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
         let error = ConnectorError.transient("503", httpStatus: 503)
-        _ = try await temporary.store.settle(claims.map { record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now) })
+        // Settled one at a time: the window of requests is kept between settlements.
+        for claim in claims {
+            _ = try await temporary.store.settle([record(for: claim, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now)])
+        }
         let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
         #expect(health.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
+        #expect(health.openings == 1)
+        let audit = try await temporary.store.reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT action, subject FROM audit_log WHERE action LIKE 'circuit%'").map { "\($0["action"] as String) \($0["subject"] as String)" }
+        }
+        #expect(audit == ["circuit_opened target:loxo"])
         #expect(try await claim(temporary, owner: "w1", at: Fixtures.now.addingTimeInterval(59)).isEmpty)
         let probe = try await claim(temporary, owner: "w1", at: Fixtures.now.addingTimeInterval(60))
         #expect(probe.count == 1, "one probe after the cool-down")
@@ -287,6 +296,35 @@ struct DispatchStoreTests {
         #expect(references.count == 6) // two jobs, one company, three people
         #expect(references.filter { $0.contains("remote_id:\"C-7\"") }.count == 1)
         #expect(references.contains { $0.contains("local_id:\"per-2\"") && $0.contains("remote_id:\"P-2\"") })
+    }
+
+    @Test("A create that failed after making the job keeps its id and what it learned; the next claim hands them on")
+    func partialProgress() async throws {
+        let temporary = try await prepared()
+        let first = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        let progress = DeliveryProgress(externalID: "J-1", learnedReferences: RemoteReferences(companies: ["cmp-1": "C-7"]))
+        let error = ConnectorError.transient("contact attach timed out", mayHaveReachedTarget: true).with(progress: progress)
+        _ = try await temporary.store.settle([record(for: first, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now)])
+
+        let retry = try #require(try await claim(temporary, owner: "w1", at: Fixtures.now, limit: 1).first)
+        #expect(retry.entry.id == first.entry.id)
+        #expect(retry.entry.operation == .create)
+        #expect(retry.entry.externalID == "J-1", "the retry finishes job J-1 instead of creating another")
+        #expect(retry.references.companies == ["cmp-1": "C-7"])
+        let references = try #require(try await temporary.snapshot().tables["external_refs"])
+        #expect(references.contains { $0.contains("entity_kind:\"job\"") && $0.contains("remote_id:\"J-1\"") })
+    }
+
+    @Test("A row whose attempt still runs in this worker is not claimed again, even with its lease lapsed")
+    func runningRowsAreNotClaimed() async throws {
+        let temporary = try await prepared()
+        let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        let running = try #require(claims.first).entry.id
+        let later = Fixtures.now.addingTimeInterval(31)
+        let again = try await temporary.store.claimSubmissions(ClaimRequest(
+            owner: "w1", now: later, limits: [Fixtures.loxo: 10], leaseDurations: [Fixtures.loxo: lease], running: [running]
+        ))
+        #expect(again.map(\.entry.id) == [claims[1].entry.id], "only the other lapsed row")
     }
 
     @Test("notify_on_delivery: a delivered create queues job_submitted once per decision maker, skipped without an email; never twice")

@@ -26,7 +26,7 @@ struct DispatcherTests {
             rateLimit: RateLimitSettings(requestsPerSecond: 1_000, burst: 1_000),
             concurrency: concurrency,
             timeout: .seconds(10),
-            circuitBreaker: CircuitBreakerSettings(failureThreshold: threshold, coolDown: .seconds(60))
+            circuitBreaker: CircuitBreakerSettings(minimumRequests: threshold, initialCoolDown: .seconds(60), coolDown: .seconds(60))
         )])
     }
 

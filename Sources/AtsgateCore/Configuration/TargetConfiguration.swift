@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kind of system a target is.
 public enum TargetKind: String, Hashable, Sendable, Codable, CaseIterable {
     case loxo
@@ -5,6 +7,18 @@ public enum TargetKind: String, Hashable, Sendable, Codable, CaseIterable {
     case email
     /// A generic JSON-over-HTTP endpoint (an in-house system, or a test target); see the README.
     case webhook
+
+    /// The requests a delivery to this kind of target makes at most, in the usual case: what the
+    /// default `attempt_timeout` allows for. A Loxo create looks the job up, finds or creates the
+    /// company, creates the job, reads it, and finds, creates and attaches its contacts; a Bullhorn
+    /// create may log in (four requests), find or create the company and the contact, create the
+    /// JobOrder and search for it again. A delivery that needs more goes on in its next attempt.
+    public var requestsPerDelivery: Int {
+        switch self {
+        case .loxo, .bullhorn: 10
+        case .email, .webhook: 2
+        }
+    }
 }
 
 /// One configured target: `connectors/NAME.yaml`.
@@ -23,20 +37,17 @@ public struct TargetConfiguration: Hashable, Sendable {
     public var concurrency: Int
     /// Deadline of one request to the target. The default is 30 s.
     public var timeout: Duration
+    /// Deadline of one whole delivery: every request and every wait inside it (`attempt_timeout`).
+    /// The default fits the connector's longest delivery, ``TargetKind/requestsPerDelivery`` × `timeout`.
+    /// The row's lease outlasts it, so an attempt never works on a row that is no longer its own.
+    public var attemptTimeout: Duration
     public var circuitBreaker: CircuitBreakerSettings
     public var reconcile: ReconcileSettings
     /// `notify_on_delivery`: tell the company's decision makers when a job reaches this target
     /// (`job_submitted`, once per job and person). The default is `false`.
     public var notifyOnDelivery: Bool
 
-    public var kind: TargetKind {
-        switch settings {
-        case .loxo: .loxo
-        case .bullhorn: .bullhorn
-        case .email: .email
-        case .webhook: .webhook
-        }
-    }
+    public var kind: TargetKind { settings.kind }
 
     public init(
         name: TargetName,
@@ -47,6 +58,7 @@ public struct TargetConfiguration: Hashable, Sendable {
         rateLimit: RateLimitSettings = RateLimitSettings(),
         concurrency: Int = 4,
         timeout: Duration = .seconds(30),
+        attemptTimeout: Duration? = nil,
         circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings(),
         reconcile: ReconcileSettings = ReconcileSettings(),
         notifyOnDelivery: Bool = false
@@ -59,6 +71,7 @@ public struct TargetConfiguration: Hashable, Sendable {
         self.rateLimit = rateLimit
         self.concurrency = concurrency
         self.timeout = timeout
+        self.attemptTimeout = attemptTimeout ?? timeout * settings.kind.requestsPerDelivery
         self.circuitBreaker = circuitBreaker
         self.reconcile = reconcile
         self.notifyOnDelivery = notifyOnDelivery
@@ -69,6 +82,15 @@ public struct TargetConfiguration: Hashable, Sendable {
         case bullhorn(BullhornSettings)
         case email(EmailSettings)
         case webhook(WebhookSettings)
+
+        public var kind: TargetKind {
+            switch self {
+            case .loxo: .loxo
+            case .bullhorn: .bullhorn
+            case .email: .email
+            case .webhook: .webhook
+            }
+        }
     }
 
     public struct WebhookSettings: Hashable, Sendable {
@@ -195,16 +217,46 @@ public struct RateLimitSettings: Hashable, Sendable {
     }
 }
 
-/// Pauses a target that keeps failing instead of burning every row's attempts.
+/// Pauses a target that is down instead of burning every row's attempts, judged by its requests.
+///
+/// The circuit opens when, over the last `window`, at least `minimumRequests` requests went to
+/// the target and at least `failureRate` of them failed. A target failing now and then stays
+/// closed however many deliveries that fails; one that refuses everything opens within
+/// `minimumRequests` requests. See ``TargetHealth``.
 public struct CircuitBreakerSettings: Hashable, Sendable {
-    /// Consecutive transient failures that open the breaker. The default is 5.
-    public var failureThreshold: Int
-    /// How long the target is paused before one probe delivery. The default is 60 s.
+    /// The share of failed requests in the window that opens the circuit (`failure_rate`). The default is 0.5.
+    public var failureRate: Double
+    /// Requests the window must hold before its failure rate counts (`minimum_requests`; the older
+    /// key `failure_threshold` means the same). The default is 10.
+    public var minimumRequests: Int
+    /// How far back the failure rate looks (`window`). The default is 30 s.
+    public var window: Duration
+    /// Successful probe requests that close a half-open circuit (`probes`). The default is 3.
+    public var probes: Int
+    /// The first cool-down (`initial_cool_down`); it doubles each time a probe fails, up to
+    /// ``coolDown``, and starts again here once the target recovers. The default is 5 s (or
+    /// `cool_down`, when that is shorter).
+    public var initialCoolDown: Duration
+    /// The longest cool-down (`cool_down`). The default is 60 s.
     public var coolDown: Duration
 
-    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(60)) {
-        self.failureThreshold = failureThreshold
+    public init(
+        failureRate: Double = 0.5, minimumRequests: Int = 10, window: Duration = .seconds(30), probes: Int = 3,
+        initialCoolDown: Duration = .seconds(5), coolDown: Duration = .seconds(60)
+    ) {
+        self.failureRate = failureRate
+        self.minimumRequests = minimumRequests
+        self.window = window
+        self.probes = probes
+        self.initialCoolDown = min(initialCoolDown, coolDown)
         self.coolDown = coolDown
+    }
+
+    /// The cool-down after the circuit opened `openings` times in a row (1 for the first).
+    public func coolDown(afterOpenings openings: Int) -> Duration {
+        let doublings = min(max(openings - 1, 0), 30)
+        let seconds = initialCoolDown.timeInterval * pow(2, Double(doublings))
+        return min(Duration(timeInterval: seconds), coolDown)
     }
 }
 

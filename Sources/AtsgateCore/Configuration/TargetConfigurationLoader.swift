@@ -38,7 +38,10 @@ public struct TargetConfigurationLoader: Sendable {
         return TargetCatalog(targets)
     }
 
-    static let commonKeys: Set = ["kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "circuit_breaker", "reconcile", "notify_on_delivery"]
+    static let commonKeys: Set = [
+        "kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "attempt_timeout", "circuit_breaker", "reconcile",
+        "notify_on_delivery",
+    ]
     static let kindKeys: [TargetKind: Set<String>] = [
         .loxo: ["base_url", "agency_slug", "api_key_env"],
         .bullhorn: ["login_info_url", "client_id_env", "client_secret_env", "username_env", "password_env", "redirect_uri"],
@@ -60,6 +63,11 @@ public struct TargetConfigurationLoader: Sendable {
         }
         let fields = try document.mapping(allowed: commonKeys.union(kindKeys[kind] ?? []))
         let defaults = TargetConfiguration(name: targetName, settings: .email(.init(smtpURL: "", from: "", to: [])))
+        let timeout = try fields["timeout"]?.duration() ?? defaults.timeout
+        let attemptTimeout = try fields["attempt_timeout"]?.duration()
+        if let attemptTimeout, attemptTimeout < timeout, let field = fields["attempt_timeout"] {
+            throw field.error("must not be shorter than timeout (\(DurationText.format(timeout))): not even one request would fit")
+        }
 
         return TargetConfiguration(
             name: targetName,
@@ -69,7 +77,8 @@ public struct TargetConfigurationLoader: Sendable {
             retry: try retry(fields["retry"]),
             rateLimit: try rateLimit(fields["rate_limit"], kind: kind),
             concurrency: try fields["concurrency"]?.int(atLeast: 1) ?? defaults.concurrency,
-            timeout: try fields["timeout"]?.duration() ?? defaults.timeout,
+            timeout: timeout,
+            attemptTimeout: attemptTimeout,
             circuitBreaker: try circuitBreaker(fields["circuit_breaker"]),
             reconcile: try reconcile(fields["reconcile"]),
             notifyOnDelivery: try fields["notify_on_delivery"]?.bool() ?? false
@@ -187,9 +196,29 @@ public struct TargetConfigurationLoader: Sendable {
     private static func circuitBreaker(_ field: YAMLField?) throws(ConfigurationError) -> CircuitBreakerSettings {
         var settings = CircuitBreakerSettings()
         guard let field else { return settings }
-        let fields = try field.mapping(allowed: ["failure_threshold", "cool_down"])
-        settings.failureThreshold = try fields["failure_threshold"]?.int(atLeast: 1) ?? settings.failureThreshold
+        let fields = try field.mapping(allowed: [
+            "failure_rate", "minimum_requests", "failure_threshold", "window", "probes", "initial_cool_down", "cool_down",
+        ])
+        if let rateField = fields["failure_rate"] {
+            let rate = try rateField.positiveNumber()
+            guard rate <= 1 else { throw rateField.error("must be a share of requests between 0 and 1, e.g. 0.5") }
+            settings.failureRate = rate
+        }
+        if fields["minimum_requests"] != nil, let legacy = fields["failure_threshold"] {
+            throw legacy.error("failure_threshold is the older name of minimum_requests; give one of them")
+        }
+        settings.minimumRequests = try (fields["minimum_requests"] ?? fields["failure_threshold"])?.int(atLeast: 1) ?? settings.minimumRequests
+        settings.window = try fields["window"]?.duration() ?? settings.window
+        settings.probes = try fields["probes"]?.int(atLeast: 1) ?? settings.probes
         settings.coolDown = try fields["cool_down"]?.duration() ?? settings.coolDown
+        if let initialField = fields["initial_cool_down"] {
+            settings.initialCoolDown = try initialField.duration()
+            if settings.initialCoolDown > settings.coolDown {
+                throw initialField.error("must not be longer than cool_down (\(DurationText.format(settings.coolDown)))")
+            }
+        } else {
+            settings.initialCoolDown = min(CircuitBreakerSettings().initialCoolDown, settings.coolDown)
+        }
         return settings
     }
 }

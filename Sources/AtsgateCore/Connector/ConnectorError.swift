@@ -11,13 +11,27 @@ public struct ConnectorError: Error, Hashable, Sendable, CustomStringConvertible
     /// Whether the request may have reached the target before it failed (a timeout after sending).
     /// A create that failed this way is looked up by marker before it is repeated.
     public var mayHaveReachedTarget: Bool
+    /// What the failed delivery did get done at the target, so the next attempt goes on from
+    /// there instead of starting over: the job it created, the companies and people it found or made.
+    public var progress: DeliveryProgress?
 
-    public init(kind: ErrorKind, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil, mayHaveReachedTarget: Bool = false) {
+    public init(
+        kind: ErrorKind, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil, mayHaveReachedTarget: Bool = false,
+        progress: DeliveryProgress? = nil
+    ) {
         self.kind = kind
         self.message = message
         self.httpStatus = httpStatus
         self.retryAfter = retryAfter
         self.mayHaveReachedTarget = mayHaveReachedTarget
+        self.progress = progress
+    }
+
+    /// This error, carrying what the delivery got done before it.
+    public func with(progress: DeliveryProgress) -> ConnectorError {
+        var error = self
+        error.progress = progress.isEmpty ? error.progress : progress
+        return error
     }
 
     public var description: String {
@@ -52,4 +66,21 @@ public struct ConnectorError: Error, Hashable, Sendable, CustomStringConvertible
     public static func unsupported(_ operation: String, target: TargetName) -> Self {
         .init(kind: .config, message: "target '\(target)' does not support \(operation)")
     }
+}
+
+/// What a delivery got done at the target before it failed (``ConnectorError/progress``). The
+/// store keeps it with the row: a create whose job exists is finished by the next attempt (its
+/// contacts attached), never made again.
+public struct DeliveryProgress: Hashable, Sendable {
+    /// The target's id of the job, once the create went through.
+    public var externalID: String?
+    /// Companies and people found or created at the target.
+    public var learnedReferences: RemoteReferences
+
+    public init(externalID: String? = nil, learnedReferences: RemoteReferences = RemoteReferences()) {
+        self.externalID = externalID
+        self.learnedReferences = learnedReferences
+    }
+
+    public var isEmpty: Bool { externalID == nil && learnedReferences.isEmpty }
 }

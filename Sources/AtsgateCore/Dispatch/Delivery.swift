@@ -26,7 +26,8 @@ struct Delivery: Sendable {
             outcomeOfEarlierAttemptUnknown: claim.outcomeUnknown, references: claim.references
         )
         let started = clock.now()
-        let result = await attempt(target: target) { connector throws(ConnectorError) in
+        let deadline = entry.leaseExpiresAt.map { $0.adding(.zero - OutboxDispatcher.settleMargin) } ?? started.adding(target.attemptTimeout)
+        let (result, tally) = await attempt(target: target, deadline: deadline) { connector throws(ConnectorError) in
             guard connector.capabilities.supports(entry.operation) else {
                 throw .unsupported(entry.operation.rawValue, target: target.name)
             }
@@ -37,7 +38,7 @@ struct Delivery: Sendable {
         let record = DeliveryRecord(
             entryID: entry.id, organisationID: entry.organisationID, target: entry.target, leaseOwner: workerID,
             attempt: entry.attempts, operation: entry.operation, mappedJobVersion: claim.snapshot.version,
-            startedAt: started, finishedAt: clock.now(), outcome: outcome,
+            startedAt: started, finishedAt: clock.now(), outcome: outcome, requests: tally,
             requestHash: RequestFingerprint.of(RequestFingerprint.Sent(request)),
             circuitBreaker: target.circuitBreaker, notifiesDecisionMakers: target.notifyOnDelivery
         )
@@ -53,7 +54,7 @@ struct Delivery: Sendable {
     func deliver(_ claim: ClaimedNotification, through targetName: TargetName, slot: DeliverySlot) async {
         guard let target = catalog[targetName] else { return }
         let started = clock.now()
-        let result = await attempt(target: target) { connector throws(ConnectorError) in
+        let (result, tally) = await attempt(target: target, deadline: claim.claimedAt.adding(target.attemptTimeout)) { connector throws(ConnectorError) in
             try await connector.notify(claim.request)
         }
         if case .success = result { slot.release() }
@@ -61,7 +62,7 @@ struct Delivery: Sendable {
         let record = NotificationRecord(
             notificationID: claim.request.notificationID, organisationID: claim.organisationID, target: targetName,
             leaseOwner: workerID, attempt: claim.attempt, startedAt: started, finishedAt: clock.now(),
-            outcome: outcome, circuitBreaker: target.circuitBreaker
+            outcome: outcome, requests: tally, circuitBreaker: target.circuitBreaker
         )
         do {
             _ = try await settlements.settle(record)
@@ -70,31 +71,32 @@ struct Delivery: Sendable {
         }
     }
 
-    /// Calls the connector after a token from the target's bucket; a cancelled worker's attempt is
-    /// reported as a transient failure that may have reached the target.
+    /// Calls the connector within an ``AttemptBudget`` ending at `deadline`: its requests take
+    /// tokens from the target's bucket and report what the target answered. A cancelled worker's
+    /// attempt is reported as a transient failure that may have reached the target.
+    /// - Returns: the result, and what the attempt's requests said about the target.
     private func attempt(
         target: TargetConfiguration,
+        deadline: Date,
         _ call: (any Connector) async throws(ConnectorError) -> SubmissionReceipt
-    ) async -> Result<SubmissionReceipt, ConnectorError> {
+    ) async -> (Result<SubmissionReceipt, ConnectorError>, RequestTally) {
         guard let connector = connectors[target.name] else {
-            return .failure(.config(setting: "connectors/\(target.name).yaml", reason: "no \(target.kind.rawValue) connector is available in this build"))
+            let error = ConnectorError.config(setting: "connectors/\(target.name).yaml", reason: "no \(target.kind.rawValue) connector is available in this build")
+            return (.failure(error), RequestTally())
         }
-        do {
-            try await gates[target.name]?.acquire()
-        } catch {
-            return .failure(.transient("the worker shut down before the attempt started"))
-        }
-        let result: Result<SubmissionReceipt, ConnectorError>
-        do {
-            result = .success(try await call(connector))
-        } catch {
-            result = .failure(redactor.redact(error))
+        let budget = AttemptBudget(deadline: deadline, clock: clock, gate: gates[target.name])
+        var result: Result<SubmissionReceipt, ConnectorError> = await AttemptBudget.$current.withValue(budget) {
+            do throws(ConnectorError) {
+                return .success(try await call(connector))
+            } catch {
+                return .failure(redactor.redact(error))
+            }
         }
         if Task.isCancelled, case .failure = result {
-            return .failure(.transient("the worker shut down before the attempt finished", mayHaveReachedTarget: true))
+            result = .failure(.transient("the worker shut down before the attempt finished", mayHaveReachedTarget: true))
         }
-        gates[target.name]?.observe(result.failureValue)
-        return result
+        let tally = budget.tally ?? RequestTally.of(result.failureValue, now: clock.now())
+        return (result, tally)
     }
 
     private func decide(

@@ -11,13 +11,20 @@ public struct ClaimRequest: Hashable, Sendable {
     /// Targets whose connectors use the remote ids of companies and people (``RemoteReferences``);
     /// the others' claims skip reading them.
     public var referencesWanted: Set<TargetName>
+    /// Rows whose earlier attempt is still running in this worker: never claimed again, even if
+    /// their lease lapsed (the attempt stops before its next request and settles them).
+    public var running: Set<Int64>
 
-    public init(owner: String, now: Date, limits: [TargetName: Int], leaseDurations: [TargetName: Duration], referencesWanted: Set<TargetName> = []) {
+    public init(
+        owner: String, now: Date, limits: [TargetName: Int], leaseDurations: [TargetName: Duration], referencesWanted: Set<TargetName> = [],
+        running: Set<Int64> = []
+    ) {
         self.owner = owner
         self.now = now
         self.limits = limits
         self.leaseDurations = leaseDurations
         self.referencesWanted = referencesWanted
+        self.running = running
     }
 }
 
@@ -78,13 +85,18 @@ public struct ClaimedNotification: Hashable, Sendable {
     public var attempt: Int
     public var enqueuedAt: Date
     public var lastErrorKind: ErrorKind?
+    /// When the lease was taken: the attempt's deadline counts from here.
+    public var claimedAt: Date
 
-    public init(request: NotificationRequest, organisationID: OrganisationID, attempt: Int, enqueuedAt: Date, lastErrorKind: ErrorKind?) {
+    public init(
+        request: NotificationRequest, organisationID: OrganisationID, attempt: Int, enqueuedAt: Date, lastErrorKind: ErrorKind?, claimedAt: Date
+    ) {
         self.request = request
         self.organisationID = organisationID
         self.attempt = attempt
         self.enqueuedAt = enqueuedAt
         self.lastErrorKind = lastErrorKind
+        self.claimedAt = claimedAt
     }
 }
 
@@ -98,11 +110,13 @@ public struct NotificationRecord: Hashable, Sendable {
     public var startedAt: Date
     public var finishedAt: Date
     public var outcome: AttemptOutcome
+    /// What the attempt's requests said about the target, for its circuit breaker.
+    public var requests: RequestTally
     public var circuitBreaker: CircuitBreakerSettings
 
     public init(
         notificationID: Int64, organisationID: OrganisationID, target: TargetName, leaseOwner: String, attempt: Int,
-        startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, circuitBreaker: CircuitBreakerSettings
+        startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, requests: RequestTally? = nil, circuitBreaker: CircuitBreakerSettings
     ) {
         self.notificationID = notificationID
         self.organisationID = organisationID
@@ -112,6 +126,7 @@ public struct NotificationRecord: Hashable, Sendable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.outcome = outcome
+        self.requests = requests ?? RequestTally.of(outcome.error, now: finishedAt)
         self.circuitBreaker = circuitBreaker
     }
 }

@@ -97,10 +97,15 @@ public struct OutboxDispatcher: Service {
         Set(connectors.filter { $0.value.capabilities.contains(.remembersReferences) }.keys)
     }
 
-    /// The lease a row gets: long enough for a connector that makes several requests, each within `timeout`.
+    /// The lease a row gets: the attempt's deadline (`attempt_timeout`) and time to settle it.
+    /// An attempt starts no request that could outlive its deadline, so it is over before its
+    /// lease can lapse and another attempt take the row.
     public static func leaseDuration(for target: TargetConfiguration) -> Duration {
-        max(.seconds(5), target.timeout * 4)
+        target.attemptTimeout + settleMargin
     }
+
+    /// Between an attempt's deadline and its lease's end: time to settle the attempt.
+    public static let settleMargin: Duration = .seconds(5)
 
     public func run() async throws {
         let signal = WakeSignal()
@@ -167,19 +172,19 @@ public struct OutboxDispatcher: Service {
 
             func knownHealth(_ target: TargetName) -> TargetHealth { health[target] ?? TargetHealth() }
             /// Takes a slot of `target` and delivers in it, in a task of its own.
-            func start(on target: TargetName, _ deliver: @escaping @Sendable (DeliverySlot) async -> Void) {
-                let slot = inFlight.start(target)
+            func start(on target: TargetName, row: ClaimedSubmission? = nil, _ deliver: @escaping @Sendable (DeliverySlot) async -> Void) {
+                let slot = inFlight.start(target, row: row.map { ($0.entry.id, $0.entry.leaseExpiresAt) })
                 group.addTask {
                     await deliver(slot)
                     slot.releaseAfterSettling()
-                    inFlight.finish()
+                    inFlight.finish(row: row?.entry.id)
                 }
             }
             /// Rows in hand go into the free slots of targets whose health is known to allow it.
             func startAhead(now: Date, excluding unsure: Set<TargetName>) {
                 for target in targets where !unsure.contains(target.name) && !knownHealth(target.name).isWaiting(at: now) {
                     for claim in ahead.take(target.concurrency - inFlight.count(target.name), of: target.name) {
-                        start(on: target.name) { slot in await delivery.deliver(claim, slot: slot) }
+                        start(on: target.name, row: claim) { slot in await delivery.deliver(claim, slot: slot) }
                     }
                 }
             }
@@ -207,7 +212,8 @@ public struct OutboxDispatcher: Service {
                 var claims: [ClaimedSubmission] = []
                 if !limits.isEmpty {
                     let batch = try await store.claim(ClaimRequest(
-                        owner: configuration.workerID, now: now, limits: limits, leaseDurations: leaseDurations, referencesWanted: referencesWanted
+                        owner: configuration.workerID, now: now, limits: limits, leaseDurations: leaseDurations, referencesWanted: referencesWanted,
+                        running: inFlight.rowsPastTheirLease(at: now)
                     ))
                     health.merge(batch.health) { _, seen in seen }
                     unsure.subtract(limits.keys)
@@ -338,6 +344,8 @@ final class StopFlag: Sendable {
 final class InFlightCounter: Sendable {
     private struct Counts {
         var slots: [TargetName: Int] = [:]
+        /// Rows being delivered, with their lease's end.
+        var rows: [Int64: Date] = [:]
         /// Slots freed since the worker started, per target.
         var freed: [TargetName: Int] = [:]
         var settledAfterFailure: Set<TargetName> = []
@@ -351,11 +359,12 @@ final class InFlightCounter: Sendable {
         self.onChange = onChange
     }
 
-    /// Takes a slot of `target` for a new delivery.
-    func start(_ target: TargetName) -> DeliverySlot {
+    /// Takes a slot of `target` for a new delivery (of `row`, with the end of its lease, if it is an outbox row).
+    func start(_ target: TargetName, row: (id: Int64, leaseExpiresAt: Date?)? = nil) -> DeliverySlot {
         counts.withLock { counts in
             counts.slots[target, default: 0] += 1
             counts.deliveries += 1
+            if let row { counts.rows[row.id] = row.leaseExpiresAt ?? .distantFuture }
         }
         return DeliverySlot { [onChange] afterSettling in
             self.counts.withLock { counts in
@@ -367,10 +376,19 @@ final class InFlightCounter: Sendable {
         }
     }
 
-    /// A delivery is settled (or given up).
-    func finish() {
-        counts.withLock { $0.deliveries -= 1 }
+    /// A delivery (of outbox row `row`, if it is one) is settled or given up.
+    func finish(row: Int64? = nil) {
+        counts.withLock { counts in
+            counts.deliveries -= 1
+            if let row { counts.rows[row] = nil }
+        }
         onChange()
+    }
+
+    /// Rows still being delivered whose lease has lapsed: a claim must not take them again. (An
+    /// attempt stops before its deadline, so this is empty unless settling is slow.)
+    func rowsPastTheirLease(at now: Date) -> Set<Int64> {
+        counts.withLock { Set($0.rows.filter { $0.value <= now }.keys) }
     }
 
     func count(_ target: TargetName) -> Int { counts.withLock { $0.slots[target] ?? 0 } }

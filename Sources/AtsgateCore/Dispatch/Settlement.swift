@@ -55,6 +55,8 @@ public struct DeliveryRecord: Hashable, Sendable {
     public var startedAt: Date
     public var finishedAt: Date
     public var outcome: AttemptOutcome
+    /// What the attempt's requests said about the target, for its circuit breaker.
+    public var requests: RequestTally
     public var requestHash: String
     public var circuitBreaker: CircuitBreakerSettings
     /// The target's `notify_on_delivery`: a delivered create queues a `job_submitted` message for
@@ -64,7 +66,8 @@ public struct DeliveryRecord: Hashable, Sendable {
     public init(
         entryID: Int64, organisationID: OrganisationID, target: TargetName, leaseOwner: String, attempt: Int,
         operation: SubmissionOperation, mappedJobVersion: Int, startedAt: Date, finishedAt: Date,
-        outcome: AttemptOutcome, requestHash: String, circuitBreaker: CircuitBreakerSettings, notifiesDecisionMakers: Bool = false
+        outcome: AttemptOutcome, requests: RequestTally? = nil, requestHash: String, circuitBreaker: CircuitBreakerSettings,
+        notifiesDecisionMakers: Bool = false
     ) {
         self.entryID = entryID
         self.organisationID = organisationID
@@ -76,6 +79,7 @@ public struct DeliveryRecord: Hashable, Sendable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.outcome = outcome
+        self.requests = requests ?? RequestTally.of(outcome.error, now: finishedAt)
         self.requestHash = requestHash
         self.circuitBreaker = circuitBreaker
         self.notifiesDecisionMakers = notifiesDecisionMakers
@@ -145,13 +149,22 @@ public enum Settlement {
             settled.lastErrorKind = error.kind
             settled.lastErrorMessage = error.message
             settled.outcomeUnknown = previousOutcomeUnknown || (record.operation == .create && error.mayHaveReachedTarget)
+            settled.externalID = keptExternalID(after: error, record: record, row: row)
         case let .failed(reason, error):
             settled.status = .failed
             settled.lastErrorKind = error.kind
             settled.lastErrorMessage = reason
             settled.outcomeUnknown = previousOutcomeUnknown || (record.operation == .create && error.mayHaveReachedTarget)
+            settled.externalID = keptExternalID(after: error, record: record, row: row)
         }
         return .settled(settled)
+    }
+
+    /// A create that made the job and then failed keeps the job's id: the row's next attempt
+    /// finishes that job instead of creating another.
+    static func keptExternalID(after error: ConnectorError, record: DeliveryRecord, row: OutboxEntry) -> String? {
+        guard record.operation == .create, let created = error.progress?.externalID else { return row.externalID }
+        return created
     }
 
     /// The operation a delivered row still owes, if the job or the row changed during the attempt.

@@ -1,14 +1,26 @@
 import Foundation
 import Synchronization
 
-/// One target's send rate within this worker: a token bucket that a 429 slows down and
-/// successes bring back to the configured rate.
+/// One target's send rate within this worker: a token bucket, one token per *request*, that a
+/// 429 slows down and answers bring back to the configured rate.
+///
+/// A burst of 429s answered to requests that were already in flight halves the rate once, not
+/// once per answer: a 429 halves it only if its request started after the last cut (as TCP cuts
+/// its window once per round trip). Each answer then raises it by a quarter, up to the configured
+/// rate; it never falls below 1/64 of it. A 429 also holds this worker's next requests to the
+/// target until its Retry-After.
 final class TargetGate: Sendable {
     private struct State {
         var bucket: TokenBucket
-        /// 1 at the configured rate; halved by each 429, down to 1/64.
+        /// 1 at the configured rate; halved by a burst of 429s, down to ``minimumSlowdown``.
         var slowdown: Double = 1
+        /// When the rate was last cut: 429s to requests started before then are the same burst.
+        var lastCut: Date?
+        /// A 429's Retry-After: no request starts before this instant.
+        var pausedUntil: Date?
     }
+
+    static let minimumSlowdown = 1.0 / 64
 
     private let configuredRate: Double
     private let state: Mutex<State>
@@ -20,24 +32,38 @@ final class TargetGate: Sendable {
         self.state = Mutex(State(bucket: TokenBucket(rate: settings.requestsPerSecond, burst: settings.burst, now: clock.now())))
     }
 
-    /// Waits for a token.
-    func acquire() async throws {
+    /// Waits for a token (and for a 429 pause to end), unless that means starting after `latestStart`.
+    /// - Returns: `false`, without waiting or taking a token, when the request could not start in time.
+    func acquire(latestStart: Date) async throws -> Bool {
         while true {
             let now = clock.now()
-            let wait = state.withLock { $0.bucket.take(now: now) }
-            guard let wait else { return }
-            try await clock.sleep(until: now.adding(wait))
+            let wait: Date? = state.withLock { state in
+                if let paused = state.pausedUntil, paused > now { return paused }
+                return state.bucket.peek(now: now).map { now.adding(max($0, .milliseconds(1))) }
+            }
+            guard let wait else {
+                // A token is there; take it unless another task took it first.
+                if state.withLock({ $0.bucket.take(now: now) == nil }) { return true }
+                continue
+            }
+            guard wait <= latestStart else { return false }
+            try await clock.sleep(until: wait)
         }
     }
 
-    func observe(_ error: ConnectorError?) {
+    /// What a request that started at `startedAt` was answered.
+    func observe(_ signal: TargetHealth.Signal, startedAt: Date) {
         let now = clock.now()
         state.withLock { state in
-            if error?.kind == .rateLimited {
-                state.slowdown = max(state.slowdown / 2, 1.0 / 64)
-            } else if error == nil, state.slowdown < 1 {
+            switch signal {
+            case .rateLimited(let until):
+                state.pausedUntil = max(state.pausedUntil ?? until, until)
+                if let lastCut = state.lastCut, startedAt < lastCut { return }
+                state.slowdown = max(state.slowdown / 2, Self.minimumSlowdown)
+                state.lastCut = now
+            case .answered where state.slowdown < 1:
                 state.slowdown = min(1, state.slowdown * 1.25)
-            } else {
+            case .answered, .unwell, .none:
                 return
             }
             state.bucket.setRate(configuredRate * state.slowdown, now: now)

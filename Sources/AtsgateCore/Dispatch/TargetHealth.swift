@@ -2,28 +2,50 @@ public import Foundation
 
 /// A target's circuit breaker and rate-limit pause, shared by every worker through the store.
 ///
+/// The breaker judges the target by its *requests* over a sliding window (as resilience4j's
+/// count-and-rate breaker and Envoy's success-rate outlier detection do), not by whole deliveries
+/// or failures in a row: a delivery of ten requests fails if any one does, so a target that
+/// answers 80 % of requests fails most multi-request deliveries and is still up.
+///
 /// ```
-/// closed ──failure_threshold consecutive failures──▶ open(until)
+/// closed ──≥ minimum_requests in the window, ≥ failure_rate of them failed──▶ open(until)
 /// open ──cool-down over, a worker claims one probe row──▶ halfOpen(probeUntil)
-/// halfOpen ──probe succeeds──▶ closed      halfOpen ──probe fails──▶ open(until)
+/// halfOpen ──a probe request fails──▶ open(until), the cool-down doubled (up to cool_down)
+/// halfOpen ──probe row answered, fewer than `probes` answers so far──▶ halfOpen (next probe row)
+/// halfOpen ──`probes` requests answered──▶ closed, the cool-down back to initial_cool_down
 /// ```
-/// Only failures that say the target is unwell count (`transient`, `auth`); a `rejected` row
-/// proves the target is answering and resets the count.
+/// A target that refuses everything opens after `minimum_requests` requests and then costs one
+/// probe row per cool-down. Only failures that say the target is unwell count (connection
+/// failures, timeouts, 5xx, 401/403); a `rejected` answer proves the target is answering. A 429
+/// pauses the target until its Retry-After (1 s without one) and counts neither way.
 public struct TargetHealth: Hashable, Sendable {
     public enum Circuit: Hashable, Sendable {
         case closed
         case open(until: Date)
-        /// One probe row is in flight; if its worker dies the probe may be retried after `probeUntil`.
+        /// A probe row is in flight; if its worker dies another probe may go after `probeUntil`.
         case halfOpen(probeUntil: Date)
     }
 
     public var circuit: Circuit
+    /// Requests and failures while closed; emptied when the circuit opens or closes.
+    public var window: RequestWindow
+    /// Times the circuit opened since the target last recovered: each doubles the cool-down.
+    public var openings: Int
+    /// Requests answered since the circuit went half-open.
+    public var probeSuccesses: Int
+    /// Failed requests in a row, for operators; the breaker decides by the window's rate.
     public var consecutiveFailures: Int
     /// Set by a 429: nothing is sent to the target before this instant.
     public var pausedUntil: Date?
 
-    public init(circuit: Circuit = .closed, consecutiveFailures: Int = 0, pausedUntil: Date? = nil) {
+    public init(
+        circuit: Circuit = .closed, window: RequestWindow = RequestWindow(), openings: Int = 0, probeSuccesses: Int = 0,
+        consecutiveFailures: Int = 0, pausedUntil: Date? = nil
+    ) {
         self.circuit = circuit
+        self.window = window
+        self.openings = openings
+        self.probeSuccesses = probeSuccesses
         self.consecutiveFailures = consecutiveFailures
         self.pausedUntil = pausedUntil
     }
@@ -57,11 +79,11 @@ public struct TargetHealth: Hashable, Sendable {
         }
     }
 
-    /// What an attempt says about the target's health.
+    /// What one request (or, for a connector that does not report its requests, one attempt) says about the target.
     public enum Signal: Hashable, Sendable {
-        /// The target handled the request (sent, or refused the row for its own reasons).
+        /// The target handled the request (a success, or a refusal for its own reasons).
         case answered
-        /// The target looks unwell: timeouts, 5xx, failed authentication.
+        /// The target looks unwell: connection failures, timeouts, 5xx, failed authentication.
         case unwell
         /// The target asked us to slow down until `until`.
         case rateLimited(until: Date)
@@ -79,33 +101,96 @@ public struct TargetHealth: Hashable, Sendable {
         }
     }
 
-    public mutating func record(_ signal: Signal, now: Date, settings: CircuitBreakerSettings) {
-        switch signal {
-        case .answered:
-            consecutiveFailures = 0
-            circuit = .closed
-        case .unwell:
-            consecutiveFailures += 1
-            if case .halfOpen = circuit {
-                circuit = .open(until: now.adding(settings.coolDown))
-            } else if consecutiveFailures >= settings.failureThreshold {
-                circuit = .open(until: now.adding(settings.coolDown))
-            }
-        case .rateLimited(let until):
-            pausedUntil = max(pausedUntil ?? until, until)
-            if case .halfOpen = circuit { circuit = .closed }
-        case .none:
-            break
+    /// What an HTTP answer says about the target. 401 and 403 count as unwell: retrying a
+    /// refused login over and over can lock the account (ATS_APIS.md B1).
+    public static func signal(forStatus status: Int, retryAfter: Duration?, now: Date) -> Signal {
+        switch status {
+        case 429: .rateLimited(until: now.adding(retryAfter ?? .seconds(1)))
+        case 401, 403, 408, 500...: .unwell
+        default: .answered
         }
+    }
+
+    /// Folds one settled attempt's requests into the health: the rule every store applies.
+    /// - Returns: how the circuit changed, for the audit log; `nil` when it neither opened nor closed.
+    @discardableResult
+    public mutating func record(_ tally: RequestTally, now: Date, settings: CircuitBreakerSettings) -> CircuitChange? {
+        if let until = tally.rateLimitedUntil {
+            pausedUntil = max(pausedUntil ?? until, until)
+        }
+        consecutiveFailures = tally.answered > 0 ? tally.trailingFailures : consecutiveFailures + tally.failed
+        switch circuit {
+        case .closed:
+            window.add(requests: tally.requests, failures: tally.failed, at: now, window: settings.window)
+            let (requests, failures) = window.totals(now: now, window: settings.window)
+            guard requests >= settings.minimumRequests, Double(failures) >= settings.failureRate * Double(requests) else { return nil }
+            let until = open(now: now, settings: settings)
+            return .opened(until: until, reason: "\(failures) of the last \(requests) requests failed")
+        case .halfOpen:
+            if tally.failed > 0 {
+                let until = open(now: now, settings: settings)
+                return .opened(until: until, reason: "a probe request failed (opening \(openings) since the target last recovered)")
+            }
+            guard tally.answered > 0 || tally.rateLimitedUntil != nil else { return nil }
+            probeSuccesses += tally.answered
+            guard probeSuccesses >= settings.probes else {
+                // The target answered: the next probe row may go at once.
+                circuit = .halfOpen(probeUntil: now)
+                return nil
+            }
+            circuit = .closed
+            openings = 0
+            probeSuccesses = 0
+            window.removeAll()
+            return .closed
+        case .open:
+            // Attempts that were in flight when the circuit opened: the circuit already says it.
+            return nil
+        }
+    }
+
+    private mutating func open(now: Date, settings: CircuitBreakerSettings) -> Date {
+        openings += 1
+        probeSuccesses = 0
+        window.removeAll()
+        let until = now.adding(settings.coolDown(afterOpenings: openings))
+        circuit = .open(until: until)
+        return until
     }
 
     /// A short word for tables and metrics labels.
     public func stateName(now: Date) -> String {
         if let pausedUntil, pausedUntil > now { return "paused" }
+        return circuitName(now: now)
+    }
+
+    /// The circuit alone: `closed`, `open`, `cooling-done` or `half-open`.
+    public func circuitName(now: Date) -> String {
         switch circuit {
-        case .closed: return "closed"
-        case .open(let until): return until > now ? "open" : "cooling-done"
-        case .halfOpen: return "half-open"
+        case .closed: "closed"
+        case .open(let until): until > now ? "open" : "cooling-done"
+        case .halfOpen: "half-open"
+        }
+    }
+}
+
+/// A circuit opening or closing: what the store writes to `audit_log`.
+public enum CircuitChange: Hashable, Sendable {
+    case opened(until: Date, reason: String)
+    case closed
+
+    public func auditEntry(target: TargetName, at now: Date) -> AuditEntry {
+        switch self {
+        case let .opened(until, reason):
+            AuditEntry(
+                organisationID: nil, occurredAt: now, actor: "dispatcher", action: .circuitOpened, subject: "target:\(target)",
+                details: ["until": until.formatted(.iso8601), "reason": reason]
+            )
+        case .closed:
+            AuditEntry(
+                organisationID: nil, occurredAt: now, actor: "dispatcher", action: .circuitClosed, subject: "target:\(target)",
+                details: ["reason": "probe requests answered: the target recovered"]
+            )
         }
     }
 }

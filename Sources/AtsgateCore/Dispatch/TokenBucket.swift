@@ -24,6 +24,13 @@ public struct TokenBucket: Hashable, Sendable {
         return Duration(timeInterval: (1 - tokens) / rate)
     }
 
+    /// How long until a token is there (`nil`: one is there now), taking nothing.
+    public func peek(now: Date) -> Duration? {
+        var copy = self
+        copy.refill(now: now)
+        return copy.tokens >= 1 ? nil : Duration(timeInterval: (1 - copy.tokens) / copy.rate)
+    }
+
     /// Changes the rate (a 429 slows a target down; successes bring it back), keeping the saved tokens.
     public mutating func setRate(_ newRate: Double, now: Date) {
         refill(now: now)

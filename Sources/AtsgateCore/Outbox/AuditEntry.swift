@@ -9,6 +9,10 @@ public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
     case outboxReplayed = "outbox_replayed"
     case outboxCancelled = "outbox_cancelled"
     case reconcileRepaired = "reconcile_repaired"
+    /// A target's circuit breaker opened (subject `target:NAME`; details: until, reason).
+    case circuitOpened = "circuit_opened"
+    /// A target's circuit breaker closed after its probes were answered.
+    case circuitClosed = "circuit_closed"
 }
 
 /// Who did what to which subject, and when. `details` is a small JSON-able map; it never holds secrets.

@@ -23,6 +23,8 @@ extension Atsgate.Connectors {
             let now = Date()
             let reports = Set(catalog.allNames).union(counts.keys).sorted().map { name in
                 let state = health[name] ?? TargetHealth()
+                let window = catalog[name]?.circuitBreaker.window ?? CircuitBreakerSettings().window
+                let (requests, failures) = state.window.totals(now: now, window: window)
                 return TargetStatusReport(
                     target: name.rawValue,
                     kind: catalog[name]?.kind.rawValue,
@@ -35,6 +37,9 @@ extension Atsgate.Connectors {
                         }
                     }(),
                     consecutiveFailures: state.consecutiveFailures,
+                    requestsInWindow: requests,
+                    failedRequestsInWindow: failures,
+                    openings: state.openings,
                     pausedUntil: state.pausedUntil,
                     rows: Dictionary(uniqueKeysWithValues: (counts[name] ?? [:]).map { ($0.key.rawValue, $0.value) })
                 )
@@ -50,7 +55,13 @@ struct TargetStatusReport: Encodable {
     var enabled: Bool
     var circuit: String
     var circuitUntil: Date?
+    /// Failed requests in a row.
     var consecutiveFailures: Int
+    /// Requests in the breaker's window, and how many failed: what it judges the target by.
+    var requestsInWindow: Int
+    var failedRequestsInWindow: Int
+    /// Times the circuit opened since the target last recovered (each doubles the cool-down).
+    var openings: Int
     var pausedUntil: Date?
     var rows: [String: Int]
 }

@@ -9,14 +9,16 @@ enum OutboxSummary {
         let counts = try await store.outboxCounts()
         let health = try await store.targetHealth()
         let now = Date()
-        var table = TextTable(["TARGET", "KIND", "ENABLED", "CIRCUIT", "FAILURES", "PAUSED UNTIL", "PENDING", "IN FLIGHT", "SENT", "FAILED", "CANCELLED"])
+        var table = TextTable([
+            "TARGET", "KIND", "ENABLED", "CIRCUIT", "FAILED REQUESTS", "PAUSED UNTIL", "PENDING", "IN FLIGHT", "SENT", "FAILED", "CANCELLED",
+        ])
         for name in Set(catalog.allNames).union(counts.keys).sorted() {
             let target = catalog[name]
             let state = health[name] ?? TargetHealth()
             let rows = counts[name] ?? [:]
             table.append([
                 name.rawValue, target?.kind.rawValue ?? "(not configured)", target.map { $0.isEnabled ? "yes" : "no" } ?? "-",
-                circuitText(state, now: now), "\(state.consecutiveFailures)",
+                circuitText(state, now: now), failedRequestsText(state, settings: target?.circuitBreaker ?? CircuitBreakerSettings(), now: now),
                 state.pausedUntil.flatMap { $0 > now ? $0.isoText : nil } ?? "-",
                 "\(rows[.pending] ?? 0)", "\(rows[.inFlight] ?? 0)", "\(rows[.sent] ?? 0)", "\(rows[.failed] ?? 0)", "\(rows[.cancelled] ?? 0)",
             ])
@@ -30,5 +32,11 @@ enum OutboxSummary {
         case .open(let until): until > now ? "open until \(until.isoText)" : "open (cool-down over)"
         case .halfOpen: "half-open (probing)"
         }
+    }
+
+    /// What the breaker judges by: failed of all requests in its window, e.g. `3 of 40 in 30s`.
+    static func failedRequestsText(_ state: TargetHealth, settings: CircuitBreakerSettings, now: Date) -> String {
+        let (requests, failures) = state.window.totals(now: now, window: settings.window)
+        return "\(failures) of \(requests) in \(DurationText.format(settings.window))"
     }
 }
