@@ -109,6 +109,11 @@ public final class FakeLoxo: Sendable {
         state.withLock { $0.faults.errorRate = rate > 0 ? errorRate : nil }
     }
 
+    /// Fails writes by a ``FaultMix`` (after scripted faults, before an error rate); `nil` turns it off.
+    public func setFaultMix(_ mix: FaultMix?, seed: UInt64) {
+        state.withLock { $0.faults.mix = mix.map { ($0, FakeLoxoFaultPlan.SeededGenerator(seed: seed), 0) } }
+    }
+
     /// While on, writes are stored and their answer held until ``releaseHeld()``.
     public func holdAfterCommit(_ hold: Bool) {
         answers.set(hold)

@@ -269,6 +269,30 @@ struct LoxoConnectorTests {
         }
     }
 
+    @Test("A create that failed after the job exists carries the job's id; the retry given it attaches the missing contacts and creates nothing")
+    func partialCreateGoesForward() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
+            var stale = known.learnedReferences
+            stale.people["per-3"] = "999999"
+            let refused = await failure { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(), references: stale)) }
+            let created = try #require(refused?.progress?.externalID, "the error names the job it created")
+            #expect(fake.jobs.map { "\($0.id)" }.contains(created))
+            #expect(refused?.progress?.learnedReferences.companies.isEmpty == true, "nothing new was learned: all was known")
+
+            let requestsBefore = fake.requests.count
+            let finished = try await loxo.submit(SubmissionRequest(
+                operation: .create, snapshot: snapshot(), externalID: created, outcomeOfEarlierAttemptUnknown: true, references: known.learnedReferences
+            ))
+            #expect(finished.externalID == created)
+            #expect(fake.jobs.count == 2, "no second job")
+            let writes = fake.requests.dropFirst(requestsBefore).filter { $0.method != "GET" }.map(\.path)
+            #expect(writes == ["/api/\(fake.agencySlug)/jobs/\(created)/contacts"], "only the contact that was missing: \(writes)")
+            #expect(fake.jobs.first { "\($0.id)" == created }?.contacts.count == 3)
+        }
+    }
+
     @Test("Deliveries of one company's jobs at the same time create the company and each person once")
     func concurrentDeliveries() async throws {
         try await FakeLoxo.withRunning { fake in
