@@ -56,7 +56,7 @@ struct SandboxWorkspace {
         concurrency: 1
         timeout: 5s
         circuit_breaker:
-          failure_threshold: 5
+          minimum_requests: 5
           cool_down: 2s
 
         """
@@ -87,7 +87,7 @@ struct SandboxWorkspace {
         concurrency: 1
         timeout: 5s
         circuit_breaker:
-          failure_threshold: 5
+          minimum_requests: 5
           cool_down: 2s
 
         """
