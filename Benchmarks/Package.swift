@@ -38,6 +38,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Deliver to an in-process fake Loxo on a bad day: fault-free, 20 % of writes failing, the target down for minutes.
+        .executableTarget(
+            name: "degraded-benchmark",
+            dependencies: [
+                .product(name: "AtsgateCore", package: "atsgate"),
+                .product(name: "AtsgateSQLite", package: "atsgate"),
+                .product(name: "AtsgateLoxo", package: "atsgate"),
+                .product(name: "AtsgateHTTP", package: "atsgate"),
+                .product(name: "AtsgateTesting", package: "atsgate"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Reconcile 1,000,000 local jobs against an in-process fake target with planted differences.
         .executableTarget(
             name: "reconcile-benchmark",

@@ -146,6 +146,12 @@ struct TargetHealthTests {
         let read = try #require(RequestWindow(storedText: window.storedText))
         #expect(read == window)
         #expect(RequestWindow(storedText: "") == RequestWindow())
+        var late = read
+        late.add(requests: 1, failures: 1, at: at(5), window: .seconds(30))
+        #expect(late.buckets.map(\.start) == [at(0), at(5), at(10)], "a settlement that arrives late goes where it belongs")
+        late.add(requests: 1, failures: 0, at: at(6), window: .seconds(30))
+        #expect(late.buckets.count == 3)
+        #expect(late.totals(now: at(10), window: .seconds(30)) == (8, 4))
         #expect(RequestWindow(storedText: "12:3") == nil)
         #expect(RequestWindow(storedText: "12:3:4") == nil, "more failures than requests")
     }

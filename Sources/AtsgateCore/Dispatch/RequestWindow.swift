@@ -32,11 +32,14 @@ public struct RequestWindow: Hashable, Sendable {
         guard requests > 0 else { return }
         forget(before: now.adding(.zero - window))
         let bucketLength = window.timeInterval / Double(Self.bucketsPerWindow)
-        if let last = buckets.indices.last, buckets[last].start <= now, now.timeIntervalSince(buckets[last].start) < bucketLength {
-            buckets[last].requests += requests
-            buckets[last].failures += failures
+        // Settlements of several workers may arrive a little out of order: find the bucket that
+        // covers `now`, else start one where it belongs.
+        if let index = buckets.lastIndex(where: { $0.start <= now && now.timeIntervalSince($0.start) < bucketLength }) {
+            buckets[index].requests += requests
+            buckets[index].failures += failures
         } else {
-            buckets.append(Bucket(start: now, requests: requests, failures: failures))
+            let index = buckets.firstIndex { $0.start > now } ?? buckets.endIndex
+            buckets.insert(Bucket(start: now, requests: requests, failures: failures), at: index)
         }
     }
 
