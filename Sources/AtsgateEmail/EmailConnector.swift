@@ -120,7 +120,7 @@ public struct EmailConnector: Connector {
             if let budget, let started { budget.finish(started, with: .answered) }
             return acceptance
         } catch {
-            if let budget, let started { budget.finish(started, with: TargetHealth.signal(for: error, now: Date())) }
+            if let budget, let started { budget.finish(started, failure: error) }
             throw error
         }
     }

@@ -53,8 +53,9 @@ public struct HTTPTransport: Sendable {
     public func send(_ request: HTTPClientRequest) async throws(ConnectorError) -> HTTPAnswer {
         let budget = AttemptBudget.current
         let isWrite = request.method != .GET && request.method != .HEAD
-        // The method only: a URL may carry a session token in its query.
-        let started = try await budget?.startRequest("a \(request.method.rawValue) request", isWrite: isWrite, timeout: timeout)
+        // The path without its query: a query may carry a session token.
+        let path = URL(string: request.url)?.path ?? "the target"
+        let started = try await budget?.startRequest("\(request.method.rawValue) \(path)", isWrite: isWrite, timeout: timeout)
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.timeInterval * 1_000)))
             let body = try await response.body.collect(upTo: Self.maximumAnswerSize)
@@ -66,7 +67,9 @@ public struct HTTPTransport: Sendable {
         } catch {
             let failure = Self.classify(error, method: request.method)
             if let budget, let started {
-                budget.finish(started, with: failure.kind == .rejected ? .answered : .unwell)
+                // A request cut short by our own shutdown says nothing about the target.
+                let cancelled = Task.isCancelled || (error as? HTTPClientError) == .cancelled
+                budget.finish(started, with: cancelled ? .none : failure.kind == .rejected ? .answered : .unwell)
             }
             throw failure
         }

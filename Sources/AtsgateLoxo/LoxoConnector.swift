@@ -59,21 +59,16 @@ public struct LoxoConnector: RequestPreviewing {
         switch request.operation {
         case .create:
             if let id = request.externalID {
-                // An earlier attempt created the job and stopped before its contacts: finish them.
+                // An earlier attempt created the job and stopped before finishing it: bring its
+                // fields up to date (the job may have changed since) and attach what is missing.
                 progress.externalID = id
-                try await attachContacts(to: LoxoJob(id: id, fields: [:]), request, learned: &learned)
-                return SubmissionReceipt(
-                    externalID: id, summary: "finished Loxo job \(id), created by an earlier attempt", learnedReferences: learned,
-                    comparedFieldsDigest: try comparableFields(of: request.snapshot).digest
-                )
+                return try await putJob(id: id, request, learned: &learned, verb: "finished (created by an earlier attempt)")
             }
             if request.outcomeOfEarlierAttemptUnknown, let existing = try await searchJobs(carrying: request.snapshot.marker).first {
                 progress.externalID = existing.id
-                try await attachContacts(to: existing, request, learned: &learned)
-                return SubmissionReceipt(
-                    externalID: existing.id, adoptedExisting: true, summary: "adopted Loxo job \(existing.id) found by its marker",
-                    learnedReferences: learned
-                )
+                var receipt = try await putJob(id: existing.id, request, learned: &learned, verb: "adopted (found by its marker)")
+                receipt.adoptedExisting = true
+                return receipt
             }
             let companyID = try await companyID(for: request, learned: &learned)
             let job = try requests.mappedJob(request.snapshot, companyID: companyID)
@@ -95,17 +90,21 @@ public struct LoxoConnector: RequestPreviewing {
             guard let id = request.externalID else {
                 throw .mapping(field: "external_id", job: request.snapshot.job.id, reason: "an \(request.operation.rawValue) needs the Loxo job id from the create")
             }
-            let companyID = try await companyID(for: request, learned: &learned)
-            let job = try requests.mappedJob(request.snapshot, companyID: companyID)
-            let (status, answer) = try await api.send(requests.updateJob(id: id, job))
-            let updated = LoxoJob(answer: answer) ?? LoxoJob(id: id, fields: [:])
-            try await attachContacts(to: updated, request, learned: &learned)
-            let verb = request.operation == .close ? "closed" : "updated"
-            return SubmissionReceipt(
-                externalID: id, httpStatus: status, summary: "\(verb) Loxo job \(id)",
-                learnedReferences: learned, comparedFieldsDigest: comparable(job).digest
-            )
+            return try await putJob(id: id, request, learned: &learned, verb: request.operation == .close ? "closed" : "updated")
         }
+    }
+
+    /// `PUT /jobs/{id}` with the mapped job, then the hiring contacts it does not have yet.
+    private func putJob(id: String, _ request: SubmissionRequest, learned: inout RemoteReferences, verb: String) async throws(ConnectorError) -> SubmissionReceipt {
+        let companyID = try await companyID(for: request, learned: &learned)
+        let job = try requests.mappedJob(request.snapshot, companyID: companyID)
+        let (status, answer) = try await api.send(requests.updateJob(id: id, job))
+        let updated = LoxoJob(answer: answer) ?? LoxoJob(id: id, fields: [:])
+        try await attachContacts(to: updated, request, learned: &learned)
+        return SubmissionReceipt(
+            externalID: id, httpStatus: status, summary: "\(verb) Loxo job \(id)",
+            learnedReferences: learned, comparedFieldsDigest: comparable(job).digest
+        )
     }
 
     public func findJobs(carrying marker: JobMarker) async throws(ConnectorError) -> [RemoteJob] {

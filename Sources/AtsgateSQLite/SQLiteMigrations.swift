@@ -290,5 +290,6 @@ enum SQLiteMigrations {
     ALTER TABLE target_states ADD COLUMN request_window TEXT NOT NULL DEFAULT '';
     ALTER TABLE target_states ADD COLUMN openings INTEGER NOT NULL DEFAULT 0 CHECK (openings >= 0);
     ALTER TABLE target_states ADD COLUMN probe_successes INTEGER NOT NULL DEFAULT 0 CHECK (probe_successes >= 0);
+    ALTER TABLE target_states ADD COLUMN probing_since TEXT;
     """
 }

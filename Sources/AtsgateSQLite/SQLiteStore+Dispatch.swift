@@ -58,9 +58,8 @@ extension SQLiteStore: DispatchStore {
                 // A second record for the same row in one batch must see what the first one wrote.
                 let row = try stored.removeValue(forKey: record.entryID) ?? Self.fetchSettlementRows([record.entryID], db: db)[record.entryID]
                 let result = try Self.settle(record, stored: row, db: db)
-                if case .settled = result {
-                    try health.record(record.requests, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
-                }
+                // A lost lease changes nothing of the row, but its requests still say how the target is.
+                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 return result
             }
             try health.save(db: db)
@@ -119,9 +118,7 @@ extension SQLiteStore: DispatchStore {
             var health = HealthUpdates()
             let results = try records.map { record in
                 let held = try Self.settle(record, db: db)
-                if held {
-                    try health.record(record.requests, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
-                }
+                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
                 return held
             }
             try health.save(db: db)
@@ -461,16 +458,17 @@ extension SQLiteStore: DispatchStore {
         }
         try db.cachedExecute(sql: """
             INSERT INTO target_states
-                (target, circuit, circuit_until, consecutive_failures, paused_until, request_window, openings, probe_successes, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (target, circuit, circuit_until, consecutive_failures, paused_until, request_window, openings, probe_successes,
+                 probing_since, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,
                 consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until,
                 request_window = excluded.request_window, openings = excluded.openings, probe_successes = excluded.probe_successes,
-                updated_at = excluded.updated_at
+                probing_since = excluded.probing_since, updated_at = excluded.updated_at
             """,
             arguments: [
                 target.rawValue, circuit, until.storageText, health.consecutiveFailures, health.pausedUntil.storageText,
-                health.window.storedText, health.openings, health.probeSuccesses, now.storageText,
+                health.window.storedText, health.openings, health.probeSuccesses, health.probingSince.storageText, now.storageText,
             ]
         )
     }
@@ -492,9 +490,11 @@ private struct HealthUpdates {
     private var changes: [AuditEntry] = []
     private var lastChange: Date?
 
-    mutating func record(_ requests: RequestTally, of target: TargetName, at now: Date, settings: CircuitBreakerSettings, db: Database) throws {
+    mutating func record(
+        _ requests: RequestTally, startedAt: Date, of target: TargetName, at now: Date, settings: CircuitBreakerSettings, db: Database
+    ) throws {
         var state = try states[target] ?? SQLiteStore.health(of: target, db: db)
-        if let change = state.record(requests, now: now, settings: settings) {
+        if let change = state.record(requests, startedAt: startedAt, now: now, settings: settings) {
             changes.append(change.auditEntry(target: target, at: now))
         }
         states[target] = state
@@ -530,7 +530,7 @@ extension TargetHealth {
         }
         self.init(
             circuit: state, window: window, openings: try row.required("openings", in: table),
-            probeSuccesses: try row.required("probe_successes", in: table),
+            probeSuccesses: try row.required("probe_successes", in: table), probingSince: row["probing_since"],
             consecutiveFailures: try row.required("consecutive_failures", in: table), pausedUntil: row["paused_until"]
         )
     }

@@ -27,7 +27,9 @@ struct TargetGateTests {
         let gate = TargetGate(settings: RateLimitSettings(requestsPerSecond: 8, burst: 8), clock: clock)
         gate.observe(.rateLimited(until: clock.now()), startedAt: clock.now())
         #expect(gate.currentRate == 4)
-        for _ in 0..<10 { gate.observe(.answered, startedAt: clock.now()) }
+        for _ in 0..<8 { gate.observe(.answered, startedAt: clock.now()) }
+        #expect(gate.currentRate == 6, "an answer adds 1/32 of the configured rate")
+        for _ in 0..<20 { gate.observe(.answered, startedAt: clock.now()) }
         #expect(gate.currentRate == 8)
     }
 

@@ -32,14 +32,47 @@ struct TargetHealthTests {
         #expect(health.consecutiveFailures == 10)
     }
 
-    @Test("Flaky: 20 % of requests failing makes every delivery of five fail, and never opens the circuit")
+    @Test("Flaky: 20 % of requests failing at random never opens the circuit, however long it goes on")
     func flaky() {
         var health = TargetHealth()
-        for delivery in 0..<2_000 {
-            health.record(RequestTally(answered: 4, failed: 1, trailingFailures: 1), now: at(Double(delivery) * 0.05), settings: settings)
+        var random = SplitMix64Stream(seed: 2_026)
+        var failed = 0
+        // Deliveries of up to five requests that stop at the first failure, each request failing 1 time in 5.
+        for delivery in 0..<5_000 {
+            var tally = RequestTally()
+            for _ in 0..<5 {
+                let fails = random.next() % 5 == 0
+                tally.record(fails ? .unwell : .answered)
+                if fails { break }
+            }
+            failed += tally.failed
+            health.record(tally, now: at(Double(delivery) * 0.02), settings: settings)
             #expect(health.circuit == .closed, "delivery \(delivery)")
+            if health.circuit != .closed { return }
         }
-        #expect(health.claimLimit(wanted: 4, now: at(100)) == 4)
+        #expect(failed > 2_000, "most deliveries failed somewhere: \(failed) of 5,000")
+    }
+
+    @Test("While probing, only probes count: attempts that started before the circuit went half-open neither close nor reopen it")
+    func onlyProbesCount() {
+        var health = TargetHealth(circuit: .open(until: at(5)), openings: 1)
+        health.recordClaim(now: at(5), probeDeadline: at(40))
+        #expect(health.record(tally(failed: 3), startedAt: at(-20), now: at(6), settings: settings) == nil)
+        #expect(health.record(tally(answered: 5), startedAt: at(-20), now: at(7), settings: settings) == nil)
+        #expect(health.circuit == .halfOpen(probeUntil: at(40)), "an attempt of before the outage is no probe")
+        #expect(health.record(tally(), startedAt: at(5), now: at(8), settings: settings) == nil)
+        #expect(health.circuit == .halfOpen(probeUntil: at(8)), "a probe that made no request frees the next probe")
+    }
+
+    @Test("An open circuit whose cool-down is over takes a probe that never turned it half-open (a notification)")
+    func probeWithoutClaim() {
+        var health = TargetHealth(circuit: .open(until: at(5)), openings: 1)
+        #expect(health.record(tally(answered: 1), startedAt: at(4), now: at(6), settings: settings) == nil, "started during the cool-down")
+        #expect(health.circuit == .open(until: at(5)))
+        health.record(tally(answered: 1), startedAt: at(5), now: at(6), settings: settings)
+        #expect(health.circuit == .halfOpen(probeUntil: at(6)))
+        health.record(tally(answered: 2), startedAt: at(6), now: at(7), settings: settings)
+        #expect(health.circuit == .closed)
     }
 
     @Test("Just below and at the failure rate: the window's rate decides, not failures in a row")
@@ -160,5 +193,22 @@ struct TargetHealthTests {
     func coolDowns() {
         #expect((1...6).map(settings.coolDown(afterOpenings:)) == [.seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60)])
         #expect(CircuitBreakerSettings(initialCoolDown: .seconds(5), coolDown: .seconds(1)).coolDown(afterOpenings: 1) == .seconds(1))
+    }
+}
+
+/// A seeded stream of random numbers, so a random fault pattern repeats from run to run.
+struct SplitMix64Stream {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
     }
 }

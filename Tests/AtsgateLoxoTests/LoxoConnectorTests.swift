@@ -269,7 +269,7 @@ struct LoxoConnectorTests {
         }
     }
 
-    @Test("A create that failed after the job exists carries the job's id; the retry given it attaches the missing contacts and creates nothing")
+    @Test("A create that failed after the job exists carries the job's id; the retry given it updates the job, attaches the missing contacts and creates nothing")
     func partialCreateGoesForward() async throws {
         try await FakeLoxo.withRunning { fake in
             let loxo = try connector(fake)
@@ -288,8 +288,26 @@ struct LoxoConnectorTests {
             #expect(finished.externalID == created)
             #expect(fake.jobs.count == 2, "no second job")
             let writes = fake.requests.dropFirst(requestsBefore).filter { $0.method != "GET" }.map(\.path)
-            #expect(writes == ["/api/\(fake.agencySlug)/jobs/\(created)/contacts"], "only the contact that was missing: \(writes)")
+            #expect(writes == ["/api/\(fake.agencySlug)/jobs/\(created)", "/api/\(fake.agencySlug)/jobs/\(created)/contacts"],
+                    "the job's fields brought up to date, then only the contact that was missing: \(writes)")
             #expect(fake.jobs.first { "\($0.id)" == created }?.contacts.count == 3)
+        }
+    }
+
+    @Test("Through the real transport: a request whose timeout does not fit before the attempt's deadline is never sent")
+    func deadlineThroughTheTransport() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake, timeout: .seconds(5))
+            let budget = AttemptBudget(deadline: Date().addingTimeInterval(3), clock: SystemClock())
+            let stopped = await failure {
+                _ = try await AttemptBudget.$current.withValue(budget) {
+                    try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot()))
+                }
+            }
+            #expect(stopped?.kind == .transient)
+            #expect(stopped?.message.hasPrefix("stopped before GET /api/\(fake.agencySlug)/companies") == true, "\(stopped?.message ?? "")")
+            #expect(stopped?.mayHaveReachedTarget == false)
+            #expect(fake.requests.isEmpty)
         }
     }
 

@@ -195,6 +195,24 @@ struct DispatchStoreTests {
         #expect(try await temporary.store.targetHealth()[Fixtures.loxo]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
     }
 
+    @Test("Several failed attempts of one target settled in one transaction open its circuit once, with one audit entry")
+    func circuitInOneBatch() async throws {
+        let temporary = try await prepared()
+        _ = try await temporary.qualify("job-1", organisation: "org-b", targets: [Fixtures.loxo])
+        let claims = try await claim(temporary, owner: "w1", at: Fixtures.now)
+        #expect(claims.count == 3)
+        let error = ConnectorError.transient("503", httpStatus: 503)
+        _ = try await temporary.store.settle(claims.map { record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now) })
+        let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+        #expect(health.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
+        #expect(health.openings == 1, "the third failure, after the circuit opened, does not open it again")
+        #expect(health.consecutiveFailures == 3)
+        let audit = try await temporary.store.reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log WHERE action = 'circuit_opened'")
+        }
+        #expect(audit == 1)
+    }
+
     @Test("A claim reports the health it saw: open while cooling down, half-open once it took the probe")
     func claimReportsHealth() async throws {
         let temporary = try await prepared()

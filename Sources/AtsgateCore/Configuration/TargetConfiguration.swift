@@ -38,7 +38,8 @@ public struct TargetConfiguration: Hashable, Sendable {
     /// Deadline of one request to the target. The default is 30 s.
     public var timeout: Duration
     /// Deadline of one whole delivery: every request and every wait inside it (`attempt_timeout`).
-    /// The default fits the connector's longest delivery, ``TargetKind/requestsPerDelivery`` × `timeout`.
+    /// The default is ``TargetKind/requestsPerDelivery`` × `timeout`: a usual delivery of the kind
+    /// at its slowest; a longer one goes on in its next attempt.
     /// The row's lease outlasts it, so an attempt never works on a row that is no longer its own.
     public var attemptTimeout: Duration
     public var circuitBreaker: CircuitBreakerSettings

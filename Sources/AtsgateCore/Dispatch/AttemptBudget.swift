@@ -85,6 +85,12 @@ public final class AttemptBudget: Sendable {
         finish(request, with: TargetHealth.signal(forStatus: status, retryAfter: retryAfter, now: clock.now()))
     }
 
+    /// Records a request that failed with `error` (a transport failure, or the target's refusal),
+    /// or that ended because the worker is shutting down (which says nothing about the target).
+    public func finish(_ request: StartedRequest, failure error: ConnectorError) {
+        finish(request, with: Task.isCancelled ? .none : TargetHealth.signal(for: error, now: clock.now()))
+    }
+
     /// What the attempt's requests said about the target; `nil` when the connector never asked
     /// this budget (it does not report its requests).
     public var tally: RequestTally? {

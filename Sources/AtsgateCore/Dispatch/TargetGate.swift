@@ -6,9 +6,10 @@ import Synchronization
 ///
 /// A burst of 429s answered to requests that were already in flight halves the rate once, not
 /// once per answer: a 429 halves it only if its request started after the last cut (as TCP cuts
-/// its window once per round trip). Each answer then raises it by a quarter, up to the configured
-/// rate; it never falls below 1/64 of it. A 429 also holds this worker's next requests to the
-/// target until its Retry-After.
+/// its window once per round trip). Each answer then adds 1/32 of the configured rate (additive
+/// increase, so a halved rate takes 16 answers to recover), up to the configured rate; it never
+/// falls below 1/64 of it. A 429 also holds this worker's next requests to the target until its
+/// Retry-After.
 final class TargetGate: Sendable {
     private struct State {
         var bucket: TokenBucket
@@ -21,6 +22,7 @@ final class TargetGate: Sendable {
     }
 
     static let minimumSlowdown = 1.0 / 64
+    static let recoveryStep = 1.0 / 32
 
     private let configuredRate: Double
     private let state: Mutex<State>
@@ -62,7 +64,7 @@ final class TargetGate: Sendable {
                 state.slowdown = max(state.slowdown / 2, Self.minimumSlowdown)
                 state.lastCut = now
             case .answered where state.slowdown < 1:
-                state.slowdown = min(1, state.slowdown * 1.25)
+                state.slowdown = min(1, state.slowdown + Self.recoveryStep)
             case .answered, .unwell, .none:
                 return
             }

@@ -33,6 +33,9 @@ public struct TargetHealth: Hashable, Sendable {
     public var openings: Int
     /// Requests answered since the circuit went half-open.
     public var probeSuccesses: Int
+    /// When the circuit went half-open: attempts that started before are not probes, and say
+    /// nothing about whether the target has recovered.
+    public var probingSince: Date?
     /// Failed requests in a row, for operators; the breaker decides by the window's rate.
     public var consecutiveFailures: Int
     /// Set by a 429: nothing is sent to the target before this instant.
@@ -40,12 +43,13 @@ public struct TargetHealth: Hashable, Sendable {
 
     public init(
         circuit: Circuit = .closed, window: RequestWindow = RequestWindow(), openings: Int = 0, probeSuccesses: Int = 0,
-        consecutiveFailures: Int = 0, pausedUntil: Date? = nil
+        probingSince: Date? = nil, consecutiveFailures: Int = 0, pausedUntil: Date? = nil
     ) {
         self.circuit = circuit
         self.window = window
         self.openings = openings
         self.probeSuccesses = probeSuccesses
+        self.probingSince = probingSince
         self.consecutiveFailures = consecutiveFailures
         self.pausedUntil = pausedUntil
     }
@@ -72,7 +76,10 @@ public struct TargetHealth: Hashable, Sendable {
     /// Called when a worker claims rows; an open circuit whose cool-down is over becomes half-open.
     public mutating func recordClaim(now: Date, probeDeadline: Date) {
         switch circuit {
-        case .open(let until) where until <= now, .halfOpen(let until) where until <= now:
+        case .open(let until) where until <= now:
+            circuit = .halfOpen(probeUntil: probeDeadline)
+            probingSince = now
+        case .halfOpen(let until) where until <= now:
             circuit = .halfOpen(probeUntil: probeDeadline)
         default:
             break
@@ -112,9 +119,12 @@ public struct TargetHealth: Hashable, Sendable {
     }
 
     /// Folds one settled attempt's requests into the health: the rule every store applies.
+    /// - Parameter startedAt: when the attempt started. One that started before the circuit went
+    ///   half-open (or before an open circuit's cool-down ended) is no probe: while the circuit
+    ///   probes, only probes count. `nil` counts it whenever it started.
     /// - Returns: how the circuit changed, for the audit log; `nil` when it neither opened nor closed.
     @discardableResult
-    public mutating func record(_ tally: RequestTally, now: Date, settings: CircuitBreakerSettings) -> CircuitChange? {
+    public mutating func record(_ tally: RequestTally, startedAt: Date? = nil, now: Date, settings: CircuitBreakerSettings) -> CircuitChange? {
         if let until = tally.rateLimitedUntil {
             pausedUntil = max(pausedUntil ?? until, until)
         }
@@ -127,31 +137,45 @@ public struct TargetHealth: Hashable, Sendable {
             let until = open(now: now, settings: settings)
             return .opened(until: until, reason: "\(failures) of the last \(requests) requests failed")
         case .halfOpen:
-            if tally.failed > 0 {
-                let until = open(now: now, settings: settings)
-                return .opened(until: until, reason: "a probe request failed (opening \(openings) since the target last recovered)")
-            }
-            guard tally.answered > 0 || tally.rateLimitedUntil != nil else { return nil }
-            probeSuccesses += tally.answered
-            guard probeSuccesses >= settings.probes else {
-                // The target answered: the next probe row may go at once.
-                circuit = .halfOpen(probeUntil: now)
-                return nil
-            }
-            circuit = .closed
-            openings = 0
-            probeSuccesses = 0
-            window.removeAll()
-            return .closed
-        case .open:
-            // Attempts that were in flight when the circuit opened: the circuit already says it.
+            if let startedAt, let probingSince, startedAt < probingSince { return nil }
+            return recordProbe(tally, now: now, settings: settings)
+        case .open(let until):
+            // A notification is claimed without turning the circuit half-open: an attempt that
+            // started after the cool-down is a probe all the same.
+            guard let startedAt, startedAt >= until else { return nil }
+            probingSince = until
+            return recordProbe(tally, now: now, settings: settings)
+        }
+    }
+
+    private mutating func recordProbe(_ tally: RequestTally, now: Date, settings: CircuitBreakerSettings) -> CircuitChange? {
+        if tally.failed > 0 {
+            let until = open(now: now, settings: settings)
+            return .opened(until: until, reason: "a probe request failed (opening \(openings) since the target last recovered)")
+        }
+        guard tally.answered > 0 || tally.rateLimitedUntil != nil else {
+            // No verdict (the probe made no request): let the next probe go.
+            circuit = .halfOpen(probeUntil: now)
             return nil
         }
+        probeSuccesses += tally.answered
+        guard probeSuccesses >= settings.probes else {
+            // The target answered: the next probe row may go at once.
+            circuit = .halfOpen(probeUntil: now)
+            return nil
+        }
+        circuit = .closed
+        openings = 0
+        probeSuccesses = 0
+        probingSince = nil
+        window.removeAll()
+        return .closed
     }
 
     private mutating func open(now: Date, settings: CircuitBreakerSettings) -> Date {
         openings += 1
         probeSuccesses = 0
+        probingSince = nil
         window.removeAll()
         let until = now.adding(settings.coolDown(afterOpenings: openings))
         circuit = .open(until: until)

@@ -119,6 +119,10 @@ public struct QualificationPlanner: Sendable {
     }
 
     private func skipChange(_ entry: OutboxEntry) -> SubmissionChange {
+        if entry.status == .pending, entry.operation == .create, let remoteID = entry.externalID {
+            // An earlier attempt made the job there and stopped before finishing it.
+            return .unchanged(entryID: entry.id, target: entry.target, reason: "already created at the target (\(remoteID)); close the job to withdraw it")
+        }
         if entry.status == .pending, entry.operation == .create {
             return .cancel(entryID: entry.id, target: entry.target)
         }
