@@ -87,11 +87,13 @@ extension SQLiteStore: DispatchStore {
         }
     }
 
-    public func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {
+    public func claimNotifications(
+        owner: String, now: Date, limit: Int, leaseDuration: Duration, running: Set<Int64>
+    ) async throws -> [ClaimedNotification] {
         try await write { db in
             let rows = try Self.claimRows(
                 table: "decision_maker_notifications", extraFilter: nil, extraArguments: [],
-                limit: limit, owner: owner, now: now, leaseUntil: now.adding(leaseDuration), running: [], db: db
+                limit: limit, owner: owner, now: now, leaseUntil: now.adding(leaseDuration), running: running, db: db
             ) { row in
                 (try DecisionMakerNotification(row: row), try row.optionalEnumValue("error_kind", in: "decision_maker_notifications") as ErrorKind?)
             }

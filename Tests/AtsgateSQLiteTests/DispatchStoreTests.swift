@@ -345,6 +345,18 @@ struct DispatchStoreTests {
         #expect(again.map(\.entry.id) == [claims[1].entry.id], "only the other lapsed row")
     }
 
+    @Test("A notification this worker is still delivering is not claimed again, even with its lease lapsed")
+    func runningNotificationsAreNotClaimed() async throws {
+        let temporary = try await prepared()
+        let first = try await temporary.store.claimNotifications(owner: "w1", now: Fixtures.now, limit: 10, leaseDuration: lease, running: [])
+        try #require(first.count >= 2, "job-1 and job-2 notify their decision makers")
+        let running = first[0].request.notificationID
+        let again = try await temporary.store.claimNotifications(
+            owner: "w1", now: Fixtures.now.addingTimeInterval(31), limit: 10, leaseDuration: lease, running: [running]
+        )
+        #expect(Set(again.map(\.request.notificationID)) == Set(first.dropFirst().map(\.request.notificationID)))
+    }
+
     @Test("notify_on_delivery: a delivered create queues job_submitted once per decision maker, skipped without an email; never twice")
     func submittedNotifications() async throws {
         let temporary = try TemporaryStore()

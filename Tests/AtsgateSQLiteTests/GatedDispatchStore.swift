@@ -76,8 +76,8 @@ final class GatedDispatchStore: DispatchStore {
         return try await base.releaseUnattempted(leases, now: now)
     }
 
-    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {
-        try await base.claimNotifications(owner: owner, now: now, limit: limit, leaseDuration: leaseDuration)
+    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration, running: Set<Int64>) async throws -> [ClaimedNotification] {
+        try await base.claimNotifications(owner: owner, now: now, limit: limit, leaseDuration: leaseDuration, running: running)
     }
 
     func nextDueDate(targets: [TargetName], includeNotifications: Bool) async throws -> Date? {

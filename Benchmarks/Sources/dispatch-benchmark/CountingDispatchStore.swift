@@ -50,8 +50,8 @@ struct CountingDispatchStore: DispatchStore {
         return released
     }
 
-    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification] {
-        try await base.claimNotifications(owner: owner, now: now, limit: limit, leaseDuration: leaseDuration)
+    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration, running: Set<Int64>) async throws -> [ClaimedNotification] {
+        try await base.claimNotifications(owner: owner, now: now, limit: limit, leaseDuration: leaseDuration, running: running)
     }
 
     func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool] {

@@ -148,8 +148,9 @@ public protocol DispatchStore: Sendable {
     /// (it lapsed and the row was claimed again) is left alone. Returns how many were given back.
     func releaseUnattempted(_ leases: [UnattemptedLease], now: Date) async throws -> Int
 
-    /// Leases due decision-maker notifications to `owner`.
-    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration) async throws -> [ClaimedNotification]
+    /// Leases due decision-maker notifications to `owner`, leaving alone those in `running`
+    /// (still being delivered by this worker) even when their lease lapsed.
+    func claimNotifications(owner: String, now: Date, limit: Int, leaseDuration: Duration, running: Set<Int64>) async throws -> [ClaimedNotification]
 
     /// Settles notification attempts; returns, per record, whether its lease still held.
     func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool]

@@ -172,12 +172,17 @@ public struct OutboxDispatcher: Service {
 
             func knownHealth(_ target: TargetName) -> TargetHealth { health[target] ?? TargetHealth() }
             /// Takes a slot of `target` and delivers in it, in a task of its own.
-            func start(on target: TargetName, row: ClaimedSubmission? = nil, _ deliver: @escaping @Sendable (DeliverySlot) async -> Void) {
-                let slot = inFlight.start(target, row: row.map { ($0.entry.id, $0.entry.leaseExpiresAt) })
+            func start(
+                on target: TargetName, row: ClaimedSubmission? = nil, notification: ClaimedNotification? = nil,
+                _ deliver: @escaping @Sendable (DeliverySlot) async -> Void
+            ) {
+                let work: InFlightCounter.Work? = row.map { .row($0.entry.id, leaseExpiresAt: $0.entry.leaseExpiresAt ?? .distantFuture) }
+                    ?? notification.map { .notification($0.request.notificationID, leaseExpiresAt: $0.claimedAt.adding(leaseDurations[target] ?? .zero)) }
+                let slot = inFlight.start(target, work: work)
                 group.addTask {
                     await deliver(slot)
                     slot.releaseAfterSettling()
-                    inFlight.finish(row: row?.entry.id)
+                    inFlight.finish(work)
                 }
             }
             /// Rows in hand go into the free slots of targets whose health is known to allow it.
@@ -227,7 +232,7 @@ public struct OutboxDispatcher: Service {
                 let notifications = try await claimNotifications(health: health, inFlight: inFlight, ahead: ahead, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
-                    start(on: target) { slot in await delivery.deliver(claim, through: target, slot: slot) }
+                    start(on: target, notification: claim) { slot in await delivery.deliver(claim, through: target, slot: slot) }
                 }
 
                 let requested = limits.values.reduce(0, +)
@@ -286,7 +291,10 @@ public struct OutboxDispatcher: Service {
         let free = target.concurrency - inFlight.count(name) - ahead.count(name)
         let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
         guard limit > 0 else { return [] }
-        return try await store.claimNotifications(owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target))
+        return try await store.claimNotifications(
+            owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target),
+            running: inFlight.notificationsPastTheirLease(at: now)
+        )
     }
 
     /// When to look again: when the next row of a target that could take it falls due, a paused or
@@ -342,10 +350,15 @@ final class StopFlag: Sendable {
 /// Both a freed slot and a settled delivery call `onChange`: the loop waits for the first to
 /// claim more, and for the second to know it is idle or done draining.
 final class InFlightCounter: Sendable {
+    /// An outbox row or a notification being delivered, with the end of its lease.
+    enum Work: Hashable, Sendable {
+        case row(Int64, leaseExpiresAt: Date)
+        case notification(Int64, leaseExpiresAt: Date)
+    }
+
     private struct Counts {
         var slots: [TargetName: Int] = [:]
-        /// Rows being delivered, with their lease's end.
-        var rows: [Int64: Date] = [:]
+        var work: Set<Work> = []
         /// Slots freed since the worker started, per target.
         var freed: [TargetName: Int] = [:]
         var settledAfterFailure: Set<TargetName> = []
@@ -359,12 +372,12 @@ final class InFlightCounter: Sendable {
         self.onChange = onChange
     }
 
-    /// Takes a slot of `target` for a new delivery (of `row`, with the end of its lease, if it is an outbox row).
-    func start(_ target: TargetName, row: (id: Int64, leaseExpiresAt: Date?)? = nil) -> DeliverySlot {
+    /// Takes a slot of `target` for a new delivery of `work`.
+    func start(_ target: TargetName, work: Work? = nil) -> DeliverySlot {
         counts.withLock { counts in
             counts.slots[target, default: 0] += 1
             counts.deliveries += 1
-            if let row { counts.rows[row.id] = row.leaseExpiresAt ?? .distantFuture }
+            if let work { counts.work.insert(work) }
         }
         return DeliverySlot { [onChange] afterSettling in
             self.counts.withLock { counts in
@@ -376,19 +389,28 @@ final class InFlightCounter: Sendable {
         }
     }
 
-    /// A delivery (of outbox row `row`, if it is one) is settled or given up.
-    func finish(row: Int64? = nil) {
+    /// A delivery (of `work`) is settled or given up.
+    func finish(_ work: Work? = nil) {
         counts.withLock { counts in
             counts.deliveries -= 1
-            if let row { counts.rows[row] = nil }
+            if let work { counts.work.remove(work) }
         }
         onChange()
     }
 
-    /// Rows still being delivered whose lease has lapsed: a claim must not take them again. (An
-    /// attempt stops before its deadline, so this is empty unless settling is slow.)
+    /// Outbox rows still being delivered whose lease has lapsed: a claim must not take them again.
+    /// (An attempt stops before its deadline, so this is empty unless settling is slow.)
     func rowsPastTheirLease(at now: Date) -> Set<Int64> {
-        counts.withLock { Set($0.rows.filter { $0.value <= now }.keys) }
+        counts.withLock { counts in
+            Set(counts.work.compactMap { if case let .row(id, until) = $0, until <= now { id } else { nil } })
+        }
+    }
+
+    /// Notifications still being delivered whose lease has lapsed.
+    func notificationsPastTheirLease(at now: Date) -> Set<Int64> {
+        counts.withLock { counts in
+            Set(counts.work.compactMap { if case let .notification(id, until) = $0, until <= now { id } else { nil } })
+        }
     }
 
     func count(_ target: TargetName) -> Int { counts.withLock { $0.slots[target] ?? 0 } }
