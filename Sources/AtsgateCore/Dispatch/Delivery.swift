@@ -92,8 +92,12 @@ struct Delivery: Sendable {
                 return .failure(redactor.redact(error))
             }
         }
-        if Task.isCancelled, case .failure = result {
-            result = .failure(.transient("the worker shut down before the attempt finished", mayHaveReachedTarget: true))
+        if Task.isCancelled, case .failure(let cut) = result {
+            var shutDown = ConnectorError.transient("the worker shut down before the attempt finished", mayHaveReachedTarget: true)
+            shutDown.progress = cut.progress
+            result = .failure(shutDown)
+            // Cut short by our own shutdown: that says nothing about the target.
+            return (result, budget.tally ?? RequestTally())
         }
         let tally = budget.tally ?? RequestTally.of(result.failureValue, now: clock.now())
         return (result, tally)
