@@ -205,7 +205,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AtsgateEndToEndTests",
-            dependencies: ["AtsgateCore", "AtsgateSQLite", "AtsgateTesting", "atsgate"],
+            dependencies: [
+                "AtsgateCore", "AtsgateSQLite", "AtsgateTesting", "atsgate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

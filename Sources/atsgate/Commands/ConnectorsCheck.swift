@@ -7,6 +7,7 @@ import Foundation
 extension Atsgate.Connectors {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check that each enabled target is reachable and takes its credentials, changing nothing there.",
             discussion: """
             Exit 0 when every checked target answers; 2 when a target's configuration or mapping is wrong (or \

@@ -5,6 +5,7 @@ import Foundation
 extension Atsgate.Connectors {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Each target's circuit breaker, rate-limit pause and outbox rows by state."
         )
 

@@ -5,6 +5,7 @@ import Foundation
 extension Atsgate {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import CRM data from JSON or per-entity CSV files, all in one transaction.",
             discussion: """
             JSON: {"organisations":[…],"companies":[…],"people":[…],"associations":[…],"jobs":[…]}. \

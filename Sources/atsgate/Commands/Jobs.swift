@@ -5,6 +5,7 @@ import Foundation
 extension Atsgate {
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "jobs",
             abstract: "The qualification workflow: qualify, skip or close a job.",
             subcommands: [Qualify.self, Skip.self, Close.self]
         )

@@ -4,6 +4,7 @@ import AtsgateCore
 extension Atsgate.Jobs {
     struct Qualify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "qualify",
             abstract: "Qualify a job: queue one submission per target and notify the company's decision makers.",
             discussion: """
             Without --target, every enabled target in connectors/ gets a row. An unknown or disabled target is an \

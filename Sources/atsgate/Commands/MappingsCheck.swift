@@ -6,6 +6,7 @@ import Foundation
 extension Atsgate.Mappings {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate every mappings/*.yaml and email template, and that each enabled ATS target's mapping exists (exit 2 naming file, line and field).",
             discussion: """
             A target's connector also checks what it needs beyond plain fields (Loxo: the job field fed by \

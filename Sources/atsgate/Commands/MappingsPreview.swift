@@ -6,6 +6,7 @@ import Foundation
 extension Atsgate.Mappings {
     struct Preview: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "preview",
             abstract: "Print the exact requests a delivery of a job to a target would send, without sending anything.",
             discussion: """
             The operation is the job's outbox row's (create when there is none), or --operation. Ids the target \

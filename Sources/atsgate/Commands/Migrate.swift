@@ -4,6 +4,7 @@ import AtsgateSQLite
 extension Atsgate {
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Create or upgrade the database schema (every command also does this on start)."
         )
 

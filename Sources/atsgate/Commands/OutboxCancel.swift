@@ -5,6 +5,7 @@ import Foundation
 extension Atsgate.Outbox {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel pending or failed rows. In-flight, sent and cancelled rows are refused (exit 2) and nothing changes."
         )
 

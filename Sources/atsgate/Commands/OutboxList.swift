@@ -4,7 +4,7 @@ import Foundation
 
 extension Atsgate.Outbox {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List outbox rows, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List outbox rows, oldest first.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

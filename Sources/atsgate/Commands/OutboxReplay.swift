@@ -5,6 +5,7 @@ import Foundation
 extension Atsgate.Outbox {
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Move failed rows back to pending, with a fresh attempt budget; their history stays.",
             discussion: """
             Name rows by id, or select with --failed and filters. Only failed rows are replayed: naming a row \

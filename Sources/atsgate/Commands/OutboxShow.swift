@@ -4,7 +4,7 @@ import Foundation
 
 extension Atsgate.Outbox {
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one outbox row and every attempt, with reasons.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one outbox row and every attempt, with reasons.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

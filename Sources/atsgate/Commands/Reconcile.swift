@@ -11,6 +11,7 @@ import Synchronization
 extension Atsgate {
     struct Reconcile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reconcile",
             abstract: "Compare local jobs with what a target holds; with --apply, repair through the outbox.",
             subcommands: [Run.self, Runs.self, Show.self],
             defaultSubcommand: Run.self
@@ -21,6 +22,7 @@ extension Atsgate {
 extension Atsgate.Reconcile {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Reconcile one target for one organisation (the default subcommand).",
             discussion: """
             Streams the target's jobs and classifies every difference: unsynced, missing_remote, unlinked_remote, \
@@ -105,7 +107,7 @@ extension Atsgate.Reconcile {
     }
 
     struct Runs: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List stored reconcile runs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "runs", abstract: "List stored reconcile runs, newest first.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -141,7 +143,7 @@ extension Atsgate.Reconcile {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one stored run and all its findings.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one stored run and all its findings.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

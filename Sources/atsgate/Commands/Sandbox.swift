@@ -9,6 +9,7 @@ import Logging
 extension Atsgate {
     struct Sandbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sandbox",
             abstract: "Run the gateway end to end against a fake Loxo, a fake Bullhorn and a real SMTP server on loopback, with planted failures, and show what happened.",
             discussion: """
             Starts the fake Loxo (ATS_APIS.md part A) and the fake Bullhorn (part B) on 127.0.0.1, writes a \

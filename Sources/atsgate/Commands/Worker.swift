@@ -10,6 +10,7 @@ import ServiceLifecycle
 extension Atsgate {
     struct Worker: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "worker",
             abstract: "Deliver due outbox rows and notifications, with leases, retries and backoff.",
             discussion: """
             Runs until SIGINT or SIGTERM: it then stops claiming, lets in-flight attempts finish (up to \
