@@ -208,7 +208,7 @@ public enum CircuitChange: Hashable, Sendable {
         case let .opened(until, reason):
             AuditEntry(
                 organisationID: nil, occurredAt: now, actor: "dispatcher", action: .circuitOpened, subject: "target:\(target)",
-                details: ["until": until.formatted(.iso8601), "reason": reason]
+                details: ["until": until.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), "reason": reason]
             )
         case .closed:
             AuditEntry(
