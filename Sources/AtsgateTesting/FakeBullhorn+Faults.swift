@@ -61,7 +61,6 @@ struct FakeBullhornFaultPlan: Sendable {
     }
 
     /// The same seeded generator as the fake Loxo's, so a seed means the same thing for both.
-    typealias SeededGenerator = FakeLoxoFaultPlan.SeededGenerator
 
     struct ErrorRate: Sendable {
         var rate: Double

@@ -111,7 +111,7 @@ public final class FakeLoxo: Sendable {
 
     /// Fails writes by a ``FaultMix`` (after scripted faults, before an error rate); `nil` turns it off.
     public func setFaultMix(_ mix: FaultMix?, seed: UInt64) {
-        state.withLock { $0.faults.mix = mix.map { ($0, FakeLoxoFaultPlan.SeededGenerator(seed: seed), 0) } }
+        state.withLock { $0.faults.mix = mix.map { ($0, SeededGenerator(seed: seed), 0) } }
     }
 
     /// While on, writes are stored and their answer held until ``releaseHeld()``.

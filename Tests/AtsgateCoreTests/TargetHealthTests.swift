@@ -35,7 +35,7 @@ struct TargetHealthTests {
     @Test("Flaky: 20 % of requests failing at random never opens the circuit, however long it goes on")
     func flaky() {
         var health = TargetHealth()
-        var random = SplitMix64Stream(seed: 2_026)
+        var random = SeededGenerator(seed: 2_026)
         var failed = 0
         // Deliveries of up to five requests that stop at the first failure, each request failing 1 time in 5.
         for delivery in 0..<5_000 {
@@ -193,22 +193,5 @@ struct TargetHealthTests {
     func coolDowns() {
         #expect((1...6).map(settings.coolDown(afterOpenings:)) == [.seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60)])
         #expect(CircuitBreakerSettings(initialCoolDown: .seconds(5), coolDown: .seconds(1)).coolDown(afterOpenings: 1) == .seconds(1))
-    }
-}
-
-/// A seeded stream of random numbers, so a random fault pattern repeats from run to run.
-struct SplitMix64Stream {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

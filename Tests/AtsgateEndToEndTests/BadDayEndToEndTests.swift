@@ -68,7 +68,7 @@ struct BadDayEndToEndTests {
             fake.setFaultMix(.badDay, seed: 20_261_204)
 
             // Workers killed with SIGKILL after a random while, three times over.
-            var generator = SplitMix(seed: 4_242)
+            var generator = SeededGenerator(seed: 4_242)
             for _ in 0..<3 {
                 let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "100ms"], environment: environment)
                 try await Task.sleep(for: .milliseconds(300 + Int(generator.next() % 2_500)))
@@ -114,22 +114,5 @@ struct BadDayEndToEndTests {
             let writes = fake.requests.filter { $0.method != "GET" }.count
             #expect(writes > 3 * chosen.count, "every job took several writes, some of them failed and repeated")
         }
-    }
-}
-
-/// A seeded generator, so the moments of the kills repeat from run to run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }
