@@ -215,7 +215,9 @@ struct BullhornEndToEndTests {
 
     /// A `bullhorn` target pointing at the fake, the repository's Bullhorn mapping, and the example CRM imported.
     /// - Returns: the environment every later command runs with (the secrets as values of the named variables).
-    func prepare(_ atsgate: AtsgateProcess, fake: FakeBullhorn, retryBaseDelay: String, maxDelay: String = "2s") async throws -> [String: String] {
+    func prepare(
+        _ atsgate: AtsgateProcess, fake: FakeBullhorn, retryBaseDelay: String, maxDelay: String = "2s", redosPerAttempt: Int = 3
+    ) async throws -> [String: String] {
         try atsgate.writeTarget("bullhorn", """
             kind: bullhorn
             login_info_url: \(fake.loginInfoURL)
@@ -229,6 +231,7 @@ struct BullhornEndToEndTests {
               base_delay: \(retryBaseDelay)
               max_delay: \(maxDelay)
               max_age: 1h
+              redos_per_attempt: \(redosPerAttempt)
             rate_limit:
               requests_per_second: 200
               burst: 200
@@ -265,8 +268,9 @@ extension BullhornEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeBullhorn.withRunning { fake in
-            // Retries wait ten minutes, so a planted failure stays as it is while reconcile looks at it.
-            let environment = try await prepare(atsgate, fake: fake, retryBaseDelay: "10m", maxDelay: "10m")
+            // Retries wait ten minutes and nothing is redone within an attempt, so a planted failure
+            // stays as it is while reconcile looks at it.
+            let environment = try await prepare(atsgate, fake: fake, retryBaseDelay: "10m", maxDelay: "10m", redosPerAttempt: 0)
             try await loxo.qualify(atsgate, ["job-001", "job-002", "job-004", "job-005"], environment: environment)
             #expect(try await loxo.deliverUntilSettled(atsgate, environment: environment).allSatisfy { $0.status == "sent" })
             let remote = { (job: String) in try #require(fake.jobOrders.first { $0["externalID"]?.string == marker(job) && $0["isDeleted"]?.bool != true }) }

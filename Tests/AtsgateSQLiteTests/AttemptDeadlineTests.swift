@@ -138,3 +138,57 @@ struct AttemptDeadlineTests {
         #expect(unknown == false, "nothing was written, so the next attempt need not look the job up first")
     }
 }
+
+/// A delivery redone within its attempt, on the same clock and scripted steps.
+extension AttemptDeadlineTests {
+    /// Runs a worker (redos are on by default); each time it pauses before a redo, moves the clock past the pause.
+    func deliverDueRedoing(_ temporary: TemporaryStore, pauses: Int) async throws {
+        let runner = Task { try await deliverDue(temporary, catalog: catalog()) }
+        for _ in 0..<pauses {
+            await clock.untilSomeoneSleeps()
+            clock.advance(by: .seconds(2))
+        }
+        try await runner.value
+    }
+
+    @Test("A 503 on the contact's attach: the delivery is redone within its attempt from the job it created; one attempt, one create")
+    func redoneFromWhereItStopped() async throws {
+        let temporary = try await prepared()
+        let unavailable = ConnectorError.transient("Loxo answered POST /jobs/L-1/contacts with 503", httpStatus: 503, mayHaveReachedTarget: true)
+        connector.scriptDeliveries(
+            ScriptedDelivery(steps(contact: unavailable, each: .seconds(1)), clock: clock, timeout: timeout),
+            ScriptedDelivery(steps(each: .seconds(1)), clock: clock, timeout: timeout)
+        )
+        try await deliverDueRedoing(temporary, pauses: 1)
+        #expect(connector.sentSteps == ["GET /companies", "POST /companies", "POST /jobs", "POST /jobs/L-1/contacts", "POST /jobs/L-1/contacts"])
+        let sent = try await row(temporary)
+        #expect(sent.status == .sent)
+        #expect(sent.externalID == "L-1")
+        #expect(sent.attempts == 1, "redone within the attempt, not sent back to the outbox")
+        #expect(try await attempts(temporary, of: sent.id).map(\.outcome) == ["sent"])
+        let redo = try #require(connector.submittedRequests.last)
+        #expect(connector.submittedRequests.count == 2)
+        #expect(redo.externalID == "L-1", "the redo was told the job exists")
+        #expect(redo.outcomeOfEarlierAttemptUnknown)
+    }
+
+    @Test("Failing on every redo: the attempt ends with the last failure, keeps the job's id and says how often it was redone")
+    func redosRunOut() async throws {
+        let temporary = try await prepared()
+        let unavailable = ConnectorError.transient("Loxo answered POST /jobs/L-1/contacts with 503", httpStatus: 503, mayHaveReachedTarget: true)
+        let failing = ScriptedDelivery(steps(contact: unavailable, each: .seconds(1)), clock: clock, timeout: timeout)
+        connector.scriptDeliveries(failing, failing, failing, failing)
+        try await deliverDueRedoing(temporary, pauses: 3)
+        #expect(connector.sentSteps.filter { $0 == "POST /jobs" }.count == 1, "never a second create")
+        #expect(connector.submittedRequests.count == 4, "the first try and three redos")
+        let waiting = try await row(temporary)
+        #expect(waiting.status == .pending)
+        #expect(waiting.attempts == 1)
+        #expect(waiting.externalID == "L-1")
+        #expect(waiting.lastErrorMessage?.hasSuffix("(after 3 redos within the attempt)") == true, "\(waiting.lastErrorMessage ?? "-")")
+        let unknown = try await temporary.store.reader.read { db in
+            try Bool.fetchOne(db, sql: "SELECT outcome_unknown FROM job_external_submissions WHERE id = ?", arguments: [waiting.id])
+        }
+        #expect(unknown == true)
+    }
+}

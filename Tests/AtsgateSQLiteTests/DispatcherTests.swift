@@ -18,11 +18,12 @@ struct DispatcherTests {
         (events, eventSink) = AsyncStream.makeStream(of: DispatcherEvent.self)
     }
 
-    func catalog(concurrency: Int = 4, threshold: Int = 5) -> TargetCatalog {
+    /// - Parameter redos: redos within an attempt; none by default, so a failure goes back to the outbox.
+    func catalog(concurrency: Int = 4, threshold: Int = 5, redos: Int = 0) -> TargetCatalog {
         TargetCatalog([TargetConfiguration(
             name: Fixtures.loxo,
             settings: .loxo(.init(agencySlug: "acme", apiKeyEnvironmentVariable: "LOXO_KEY")),
-            retry: RetrySettings(maxAttempts: 5, baseDelay: .seconds(5), maxDelay: .seconds(60), maxAge: .seconds(3_600)),
+            retry: RetrySettings(maxAttempts: 5, baseDelay: .seconds(5), maxDelay: .seconds(60), maxAge: .seconds(3_600), redosPerAttempt: redos),
             rateLimit: RateLimitSettings(requestsPerSecond: 1_000, burst: 1_000),
             concurrency: concurrency,
             timeout: .seconds(10),

@@ -191,17 +191,23 @@ public struct RetrySettings: Hashable, Sendable {
     public var maxDelay: Duration
     /// A row older than this fails instead of retrying. The default is 72 h.
     public var maxAge: Duration
+    /// `redos_per_attempt`: times a delivery that failed `transient` or `rate_limited` is done
+    /// again at once within its attempt, going on from where it stopped, while the target's
+    /// retry budget allows (``AttemptRedo``). The default is 3; 0 sends every failure back to the outbox.
+    public var redosPerAttempt: Int
 
     public init(
         maxAttempts: Int = 18,
         baseDelay: Duration = .seconds(5),
         maxDelay: Duration = .seconds(4 * 3_600),
-        maxAge: Duration = .seconds(72 * 3_600)
+        maxAge: Duration = .seconds(72 * 3_600),
+        redosPerAttempt: Int = 3
     ) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.maxAge = maxAge
+        self.redosPerAttempt = redosPerAttempt
     }
 }
 

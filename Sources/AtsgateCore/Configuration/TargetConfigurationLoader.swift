@@ -172,11 +172,12 @@ public struct TargetConfigurationLoader: Sendable {
     private static func retry(_ field: YAMLField?) throws(ConfigurationError) -> RetrySettings {
         var settings = RetrySettings()
         guard let field else { return settings }
-        let fields = try field.mapping(allowed: ["max_attempts", "base_delay", "max_delay", "max_age"])
+        let fields = try field.mapping(allowed: ["max_attempts", "base_delay", "max_delay", "max_age", "redos_per_attempt"])
         settings.maxAttempts = try fields["max_attempts"]?.int(atLeast: 1) ?? settings.maxAttempts
         settings.baseDelay = try fields["base_delay"]?.duration() ?? settings.baseDelay
         settings.maxDelay = try fields["max_delay"]?.duration() ?? settings.maxDelay
         settings.maxAge = try fields["max_age"]?.duration() ?? settings.maxAge
+        settings.redosPerAttempt = try fields["redos_per_attempt"]?.int(atLeast: 0) ?? settings.redosPerAttempt
         if settings.maxDelay < settings.baseDelay {
             throw (fields["max_delay"] ?? field).error("must not be shorter than base_delay")
         }

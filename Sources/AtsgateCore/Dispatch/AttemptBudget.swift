@@ -27,6 +27,8 @@ public final class AttemptBudget: Sendable {
         var writesStarted = 0
         /// A request asked for a start, whether or not it got one.
         var consulted = false
+        /// A request was refused a start: the attempt's time is up.
+        var refusedStart = false
     }
 
     init(deadline: Date, clock: any GatewayClock, gate: TargetGate?) {
@@ -97,9 +99,14 @@ public final class AttemptBudget: Sendable {
         state.withLock { $0.consulted ? $0.tally : nil }
     }
 
+    /// Whether a request was refused a start because the deadline left no room for it: then
+    /// nothing more is tried within this attempt.
+    public var isSpent: Bool { state.withLock { $0.refusedStart } }
+
     private var anyWriteStarted: Bool { state.withLock { $0.writesStarted > 0 } }
 
     private func stopped(before request: String, reason: String) -> ConnectorError {
-        .transient("stopped before \(request): \(reason)", mayHaveReachedTarget: anyWriteStarted)
+        state.withLock { $0.refusedStart = true }
+        return .transient("stopped before \(request): \(reason)", mayHaveReachedTarget: anyWriteStarted)
     }
 }

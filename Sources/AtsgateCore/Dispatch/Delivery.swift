@@ -31,7 +31,7 @@ struct Delivery: Sendable {
             guard connector.capabilities.supports(entry.operation) else {
                 throw .unsupported(entry.operation.rawValue, target: target.name)
             }
-            return try await connector.submit(request)
+            return try await submit(request, to: connector, target: target, deadline: deadline)
         }
         if case .success = result { slot.release() }
         let outcome = await decide(result, target: target, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt, previousErrorKind: entry.lastErrorKind)
@@ -68,6 +68,60 @@ struct Delivery: Sendable {
             _ = try await settlements.settle(record)
         } catch {
             logger.error("could not settle a notification attempt", metadata: ["notification_id": "\(claim.request.notificationID)", "error": "\(error)"])
+        }
+    }
+
+    /// Submits `request`, and redoes it within the attempt after a failure ``AttemptRedo`` allows,
+    /// going on from what the failed try got done. The failure that ends the attempt carries
+    /// everything every try got done, and says it may have reached the target if any try may have.
+    private func submit(
+        _ request: SubmissionRequest, to connector: any Connector, target: TargetConfiguration, deadline: Date
+    ) async throws(ConnectorError) -> SubmissionReceipt {
+        var request = request
+        var progress = DeliveryProgress()
+        var mayHaveReachedTarget = false
+        var redone: [ConnectorError] = []
+        while true {
+            do throws(ConnectorError) {
+                var receipt = try await connector.submit(request)
+                receipt.learnedReferences = progress.learnedReferences.merging(receipt.learnedReferences)
+                if let last = redone.last {
+                    receipt.summary = [receipt.summary, "after \(redone.count) \(redone.count == 1 ? "redo" : "redos") within the attempt (last: \(last.message))"]
+                        .compactMap { $0 }.joined(separator: ", ")
+                }
+                return receipt
+            } catch {
+                progress = progress.merging(error.progress)
+                mayHaveReachedTarget = mayHaveReachedTarget || error.mayHaveReachedTarget
+                guard !Task.isCancelled, AttemptBudget.current?.isSpent != true,
+                      let pause = AttemptRedo.pause(
+                        after: error, redo: redone.count + 1, maximumRedos: target.retry.redosPerAttempt, capabilities: connector.capabilities,
+                        timeLeft: Duration(timeInterval: deadline.timeIntervalSince(clock.now())),
+                        requestTimeout: target.timeout, jitter: jitter.next()
+                      ),
+                      gates[target.name]?.retryBudget.withdraw() == true
+                else {
+                    var last = error
+                    last.progress = progress.isEmpty ? nil : progress
+                    last.mayHaveReachedTarget = mayHaveReachedTarget
+                    if !redone.isEmpty {
+                        last.message = "\(last.message) (after \(redone.count) \(redone.count == 1 ? "redo" : "redos") within the attempt)"
+                    }
+                    throw last
+                }
+                redone.append(error)
+                logger.notice("redoing the delivery within its attempt", metadata: [
+                    "target": "\(target.name)", "job_id": "\(request.snapshot.job.id)", "error_kind": "\(error.kind.rawValue)",
+                    "pause": "\(DurationText.format(pause))",
+                ])
+                do {
+                    try await clock.sleep(for: pause)
+                } catch {
+                    throw ConnectorError.transient("the worker shut down before the delivery was redone", mayHaveReachedTarget: mayHaveReachedTarget)
+                        .with(progress: progress)
+                }
+                request = AttemptRedo.request(after: request, progress: progress, mayHaveReachedTarget: mayHaveReachedTarget)
+            }
         }
     }
 

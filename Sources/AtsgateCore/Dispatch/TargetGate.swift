@@ -10,6 +10,8 @@ import Synchronization
 /// increase, so a halved rate takes 16 answers to recover), up to the configured rate; it never
 /// falls below 1/64 of it. A 429 also holds this worker's next requests to the target until its
 /// Retry-After.
+///
+/// It also keeps the target's ``RetryBudget``, which its answers fill.
 final class TargetGate: Sendable {
     private struct State {
         var bucket: TokenBucket
@@ -27,6 +29,7 @@ final class TargetGate: Sendable {
     private let configuredRate: Double
     private let state: Mutex<State>
     private let clock: any GatewayClock
+    let retryBudget = RetryBudget()
 
     init(settings: RateLimitSettings, clock: any GatewayClock) {
         self.configuredRate = settings.requestsPerSecond
@@ -55,6 +58,7 @@ final class TargetGate: Sendable {
 
     /// What a request that started at `startedAt` was answered.
     func observe(_ signal: TargetHealth.Signal, startedAt: Date) {
+        if case .answered = signal { retryBudget.deposit() }
         let now = clock.now()
         state.withLock { state in
             switch signal {
