@@ -69,7 +69,7 @@ extension SQLiteStore: DispatchStore {
 
     public func releaseUnattempted(_ leases: [UnattemptedLease], now: Date) async throws -> Int {
         guard !leases.isEmpty else { return 0 }
-        return try await write { db in
+        return try await write(ringingWorkersIf: { $0 > 0 }) { db in
             var released = 0
             for lease in leases {
                 // A lapsed-lease attempt and `outcome_unknown` that the claim wrote stay: both are still true.

@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStore: ImportStore {
     public func importDataset(_ dataset: CRMDataset, planner: QualificationPlanner, actor: String) async throws -> ImportSummary {
-        try await write { db in
+        try await write(ringingWorkersIf: { $0.queuedSubmissions > 0 }) { db in
             let missing = try dataset.externalReferences.filter { try !Self.exists($0, in: db) }
             guard missing.isEmpty else { throw ImportError(issues: missing.map(\.missingIssue)) }
 

@@ -31,7 +31,7 @@ extension SQLiteStore: OutboxOperatorStore {
     }
 
     public func replay(_ selection: ReplaySelection, dryRun: Bool, actor: String, now: Date) async throws -> [OutboxEntry] {
-        try await write { db in
+        try await write(ringingWorkersIf: { !dryRun && !$0.isEmpty }) { db in
             let rows: [OutboxEntry]
             switch selection {
             case .ids(let ids):

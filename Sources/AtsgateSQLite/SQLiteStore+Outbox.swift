@@ -19,8 +19,9 @@ extension SQLiteStore: OutboxReader {
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(OutboxEntry.init(row:))
         }
     }
+}
 
-    /// The decision-maker notifications of one job, oldest first.
+extension SQLiteStore: JobReader {
     public func notifications(organisationID: OrganisationID, jobID: JobID) async throws -> [DecisionMakerNotification] {
         try await read { db in
             try Row.fetchAll(
@@ -31,17 +32,14 @@ extension SQLiteStore: OutboxReader {
         }
     }
 
-    /// A job with its company and contacts, as connectors receive it; `nil` if the organisation has no such job.
     public func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot? {
         try await read { db in try Self.fetchSnapshot(organisationID, jobID, db: db) }
     }
 
-    /// The target's ids of a company and its people, as the next delivery would receive them.
     public func remoteReferences(organisationID: OrganisationID, companyID: CompanyID, target: TargetName) async throws -> RemoteReferences {
         try await read { db in try Self.fetchReferences(of: companyID, at: target, organisationID: organisationID, db: db) }
     }
 
-    /// A stored job, or `nil` if the organisation has no such job.
     public func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob? {
         try await read { db in try Self.fetchJob(organisationID, jobID, db: db) }
     }

@@ -6,7 +6,7 @@ extension SQLiteStore: QualificationStore {
     public func apply(_ command: QualificationCommand, planner: QualificationPlanner) async throws -> QualificationOutcome {
         // Refuse an unknown or disabled target before touching the database.
         _ = try planner.resolveTargets(for: command)
-        return try await write { db in
+        return try await write(ringingWorkersIf: { !$0.submissionChanges.isEmpty || !$0.notifications.isEmpty }) { db in
             guard let job = try Self.fetchJob(command.organisationID, command.jobID, db: db) else {
                 throw WorkflowError.jobNotFound(command.jobID, organisation: command.organisationID)
             }

@@ -9,7 +9,7 @@ extension SQLiteStore {
     public func applyRepairs(
         _ findings: [ReconcileFinding], organisationID: OrganisationID, target: TargetName, runID: Int64, actor: String, now: Date
     ) async throws -> Int {
-        try await write { db in
+        try await write(ringingWorkersIf: { $0 > 0 }) { db in
             var changed = 0
             for finding in findings {
                 guard let repair = finding.repair, let jobID = finding.jobID, let job = try Self.fetchJob(organisationID, jobID, db: db) else { continue }

@@ -13,6 +13,14 @@ import Foundation
 /// - ``init(writer:)``
 public struct SQLiteStore: Sendable {
     let writer: any DatabaseWriter
+    private let wakeups: Wakeups
+
+    /// How the store rings workers: a file's workers may be other processes (named pipes next
+    /// to the file); a database handed in by its writer has only this process's workers.
+    private enum Wakeups: Sendable {
+        case pipes(databasePath: String)
+        case inProcess(InProcessDoorbell)
+    }
 
     /// Read access for tools and tests (benchmarks, snapshots); every write goes through the store's methods.
     public var reader: any DatabaseReader { writer }
@@ -33,7 +41,7 @@ public struct SQLiteStore: Sendable {
             guard synchronous == 2 else {
                 throw StoreError(.unavailable, "SQLite refused synchronous = FULL on \(path)")
             }
-            return try SQLiteStore(writer: pool)
+            return try SQLiteStore(writer: pool, wakeups: .pipes(databasePath: path))
         } catch let error as StoreError {
             throw error
         } catch {
@@ -41,9 +49,15 @@ public struct SQLiteStore: Sendable {
         }
     }
 
-    /// Uses an open database (an in-memory queue in tests) and migrates it.
+    /// Uses an open database (an in-memory queue in tests) and migrates it. Its wake-ups reach
+    /// this process's workers only.
     public init(writer: any DatabaseWriter) throws(StoreError) {
+        try self.init(writer: writer, wakeups: .inProcess(InProcessDoorbell()))
+    }
+
+    private init(writer: any DatabaseWriter, wakeups: Wakeups) throws(StoreError) {
         self.writer = writer
+        self.wakeups = wakeups
         do {
             try SQLiteMigrations.migrator.migrate(writer)
         } catch {
@@ -54,6 +68,46 @@ public struct SQLiteStore: Sendable {
     /// Migrations the database holds, oldest first.
     public func appliedMigrations() async throws -> [String] {
         try await writer.read { db in try SQLiteMigrations.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    public func wakeupListener() -> any WakeupListener {
+        switch wakeups {
+        case .pipes(let path): FIFODoorbell(databasePath: path)
+        case .inProcess(let doorbell): doorbell.listener()
+        }
+    }
+
+    /// Rings the workers after a commit that queued or re-queued work.
+    func notifyWorkers() {
+        switch wakeups {
+        case .pipes(let path): FIFODoorbell(databasePath: path).notifyWorkers()
+        case .inProcess(let doorbell): doorbell.notifyWorkers()
+        }
+    }
+
+    public func describe() async throws -> StoreDescription {
+        let (journalMode, synchronous) = try await durability()
+        let location = switch wakeups {
+        case .pipes(let path): path
+        case .inProcess: writer.path
+        }
+        return StoreDescription(
+            engine: "SQLite \(Self.libraryVersion())",
+            location: location,
+            settings: [.init("journal_mode", journalMode), .init("synchronous", Self.synchronousName(synchronous))],
+            appliedMigrations: try await appliedMigrations(),
+            knownMigrations: Self.knownMigrations
+        )
+    }
+
+    private static func synchronousName(_ level: Int) -> String {
+        switch level {
+        case 0: "OFF"
+        case 1: "NORMAL"
+        case 2: "FULL"
+        case 3: "EXTRA"
+        default: String(level)
+        }
     }
 
     /// The version of the SQLite library this process runs on, e.g. `3.40.1`.
@@ -89,6 +143,16 @@ public struct SQLiteStore: Sendable {
         }
     }
 
+    /// A write transaction that rings the workers after its commit when `queuedWork` says it
+    /// queued or re-queued any.
+    func write<T: Sendable>(
+        ringingWorkersIf queuedWork: (T) -> Bool, _ body: @Sendable @escaping (Database) throws -> T
+    ) async throws -> T {
+        let result = try await write(body)
+        if queuedWork(result) { notifyWorkers() }
+        return result
+    }
+
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await writer.read(body)
@@ -97,3 +161,5 @@ public struct SQLiteStore: Sendable {
         }
     }
 }
+
+extension SQLiteStore: GatewayStore {}

@@ -1,5 +1,3 @@
-import AtsgateSQLite
-
 /// What `atsgate --version` prints: which code a deployed binary is, and what it runs on.
 enum BuildInfo {
     static let version = "0.2.0"
@@ -16,7 +14,7 @@ enum BuildInfo {
         """
         atsgate \(version)
         commit: \(BuildStamp.commit)
-        sqlite: \(SQLiteStore.libraryVersion())
+        \(StoreLocation.engineVersions.map { "\($0.name): \($0.version)" }.joined(separator: "\n"))
         build: \(configuration)
         """
     }

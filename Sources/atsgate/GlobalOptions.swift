@@ -1,6 +1,5 @@
 public import ArgumentParser
 public import AtsgateCore
-import AtsgateSQLite
 import Foundation
 
 /// Options every command shares (DESIGN "Contracts").
@@ -25,30 +24,9 @@ struct GlobalOptions: ParsableArguments {
         URL(fileURLWithPath: config ?? environment["ATSGATE_CONFIG"] ?? FileManager.default.currentDirectoryPath, isDirectory: true)
     }
 
-    /// The SQLite file `--database` names.
-    func sqlitePath() throws -> String {
-        let url = databaseURL
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw StoreError(.unsupportedEngine, "PostgreSQL is not supported by this build yet; use a SQLite path or sqlite:PATH")
-        }
-        var path = url
-        for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
-            path.removeFirst(prefix.count)
-            break
-        }
-        guard !path.isEmpty else { throw ValidationError("--database: the SQLite path is empty") }
-        return path
-    }
-
-    /// Opens the store named by `--database` and migrates it.
-    func openStore() throws -> SQLiteStore {
-        try SQLiteStore.open(path: sqlitePath())
-    }
-
-    /// Rings running workers after a commit that queued work.
-    func notifyWorkers() {
-        guard let path = try? sqlitePath() else { return }
-        FIFODoorbell(databasePath: path).notifyWorkers()
+    /// Opens the store named by `--database` and brings its schema up to date.
+    func openStore() throws -> any GatewayStore {
+        try StoreLocation(url: databaseURL).open()
     }
 
     func loadTargets() throws -> TargetCatalog {

@@ -22,8 +22,65 @@ public protocol OutboxReader: Sendable {
     func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry]
 }
 
-/// The store a gateway runs on: SQLite for one instance, PostgreSQL for several.
-public typealias GatewayStore = ImportStore & QualificationStore & OutboxReader
+/// Reads of one job and what surrounds it, as operators, the sandbox and reports show them.
+public protocol JobReader: Sendable {
+    /// A stored job, or `nil` if the organisation has no such job.
+    func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob?
+    /// A job with its company and contacts, as connectors receive it; `nil` if the organisation has no such job.
+    func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot?
+    /// The target's ids of a company and its people, as the next delivery would receive them.
+    func remoteReferences(organisationID: OrganisationID, companyID: CompanyID, target: TargetName) async throws -> RemoteReferences
+    /// The decision-maker notifications of one job, oldest first.
+    func notifications(organisationID: OrganisationID, jobID: JobID) async throws -> [DecisionMakerNotification]
+}
+
+/// The store a gateway runs on — SQLite for one instance, PostgreSQL for several: everything the
+/// CLI, the worker, the reconciler and a server need from storage, and nothing engine-specific.
+///
+/// Every method that queues or re-queues work (an import that re-queues rows, a qualification,
+/// a replay, a reconcile repair, rows given back) wakes the workers listening on the store after
+/// its commit; callers never ring.
+public protocol GatewayStore:
+    ImportStore, QualificationStore, OutboxReader, OutboxOperatorStore, JobReader, DispatchStore, ReconcileStore, CredentialStore
+{
+    /// Hears this store's wake-ups (from any process using it); close it when done.
+    func wakeupListener() -> any WakeupListener
+
+    /// The engine, where the data lives, its durability settings and the schema's migrations.
+    func describe() async throws -> StoreDescription
+}
+
+/// What `atsgate migrate` reports about a store.
+public struct StoreDescription: Hashable, Sendable {
+    /// The engine and its library version, e.g. `SQLite 3.40.1`.
+    public var engine: String
+    /// Where the data lives (a file path; a server without credentials).
+    public var location: String
+    /// Settings that decide durability, in the engine's words (`journal_mode: wal`).
+    public var settings: [Setting]
+    /// Migrations the database holds, oldest first.
+    public var appliedMigrations: [String]
+    /// Every migration this build knows.
+    public var knownMigrations: [String]
+
+    public struct Setting: Hashable, Sendable {
+        public var name: String
+        public var value: String
+
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(engine: String, location: String, settings: [Setting], appliedMigrations: [String], knownMigrations: [String]) {
+        self.engine = engine
+        self.location = location
+        self.settings = settings
+        self.appliedMigrations = appliedMigrations
+        self.knownMigrations = knownMigrations
+    }
+}
 
 /// What an import changed.
 public struct ImportSummary: Hashable, Sendable, Codable {

@@ -40,7 +40,6 @@ extension Atsgate {
             let store = try global.openStore()
             let planner = QualificationPlanner(catalog: try global.loadTargets(), now: Date())
             let summary = try await store.importDataset(dataset, planner: planner, actor: by ?? Actor.current)
-            if summary.queuedSubmissions > 0 { global.notifyWorkers() }
 
             if output.json {
                 try JSONOutput.print(summary)

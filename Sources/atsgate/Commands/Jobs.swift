@@ -40,7 +40,6 @@ struct DecisionOptions: ParsableArguments {
         let planner = QualificationPlanner(catalog: try global.loadTargets(), now: Date())
         let store = try global.openStore()
         let outcome = try await store.apply(command, planner: planner)
-        global.notifyWorkers()
         if output.json {
             try JSONOutput.print(QualificationReport(outcome))
         } else {

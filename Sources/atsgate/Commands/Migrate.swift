@@ -1,5 +1,4 @@
 import ArgumentParser
-import AtsgateSQLite
 
 extension Atsgate {
     struct Migrate: AsyncParsableCommand {
@@ -12,12 +11,11 @@ extension Atsgate {
 
         func run() async throws {
             let store = try global.openStore()
-            let applied = try await store.appliedMigrations()
-            let durability = try await store.durability()
-            print("database: \(global.databaseURL)")
-            print("journal_mode: \(durability.journalMode), synchronous: \(durability.synchronous == 2 ? "FULL" : String(durability.synchronous))")
-            print("migrations applied (\(applied.count) of \(SQLiteStore.knownMigrations.count)):")
-            for migration in applied {
+            let description = try await store.describe()
+            print("database: \(global.databaseURL) (\(description.engine))")
+            print(description.settings.map { "\($0.name): \($0.value)" }.joined(separator: ", "))
+            print("migrations applied (\(description.appliedMigrations.count) of \(description.knownMigrations.count)):")
+            for migration in description.appliedMigrations {
                 print("  \(migration)")
             }
         }

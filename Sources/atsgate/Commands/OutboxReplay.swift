@@ -57,7 +57,6 @@ extension Atsgate.Outbox {
                 : .ids(ids)
             let store = try global.openStore()
             let rows = try await store.replay(selection, dryRun: dryRun, actor: by ?? Actor.current, now: now)
-            if !dryRun, !rows.isEmpty { global.notifyWorkers() }
             if output.json {
                 try JSONOutput.print(OperatorActionReport(dryRun: dryRun, count: rows.count, rows: rows.map(OutboxRowReport.init)))
                 return

@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import AtsgateCore
 import AtsgateHTTP
-import AtsgateSQLite
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -74,7 +73,7 @@ extension Atsgate.Reconcile {
             }
         }
 
-        private func reconcile(_ configuration: TargetConfiguration, organisationID: OrganisationID, store: SQLiteStore, client: HTTPClient) async throws {
+        private func reconcile(_ configuration: TargetConfiguration, organisationID: OrganisationID, store: any GatewayStore, client: HTTPClient) async throws {
             let factory = ConnectorFactory(environment: global.environment, client: client, configurationDirectory: global.configurationDirectory, credentials: store)
             guard let connector = try factory.connector(for: configuration) else {
                 throw ValidationError("target '\(target)' is a \(configuration.kind.rawValue) target this build cannot reconcile yet")

@@ -1,7 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
 import AtsgateCore
-import AtsgateSQLite
 import AtsgateTesting
 import Foundation
 import Logging

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import AtsgateCore
-import AtsgateSQLite
 import AtsgateTesting
 import Foundation
 import Logging
@@ -17,7 +16,7 @@ struct SandboxRun {
     let bullhorn: FakeBullhorn
     /// `nil` when aiosmtpd is not installed: email is left out.
     let mailbox: SandboxMailbox?
-    let store: SQLiteStore
+    let store: any GatewayStore
     let catalog: TargetCatalog
     let connectors: [TargetName: any Connector]
     let logger: Logger
@@ -27,7 +26,7 @@ struct SandboxRun {
         self.fake = fake
         self.bullhorn = bullhorn
         self.mailbox = mailbox
-        store = try SQLiteStore.open(path: workspace.databasePath)
+        store = try StoreLocation.sqlite(path: workspace.databasePath).open()
         catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
         connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, credentials: store).connectors(for: catalog)
         var logger = Logger(label: "atsgate.sandbox") { StreamLogHandler.standardError(label: $0) }

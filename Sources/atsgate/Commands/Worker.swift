@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import AtsgateCore
 import AtsgateHTTP
-import AtsgateSQLite
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -60,7 +59,7 @@ extension Atsgate {
                 try? await client.shutdown()
                 throw error
             }
-            let doorbell = FIFODoorbell(databasePath: try global.sqlitePath())
+            let wakeups = store.wakeupListener()
             let dispatcher = OutboxDispatcher(
                 store: store,
                 catalog: catalog,
@@ -72,7 +71,7 @@ extension Atsgate {
                     shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(10),
                     notificationTarget: factory.notificationTarget(in: catalog)
                 ),
-                wakeups: doorbell,
+                wakeups: wakeups,
                 redactor: SecretRedactor(secrets: factory.secrets(for: catalog)),
                 jitter: seed.map { JitterSource(seed: $0) } ?? JitterSource(),
                 logger: logger

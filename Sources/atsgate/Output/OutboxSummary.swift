@@ -1,11 +1,10 @@
 import AtsgateCore
-import AtsgateSQLite
 import Foundation
 
 /// Rows per target and state with each target's health: the end of `worker --until-idle`,
 /// `connectors status`, and the footer of `outbox list`.
 enum OutboxSummary {
-    static func text(store: SQLiteStore, catalog: TargetCatalog) async throws -> String {
+    static func text(store: any GatewayStore, catalog: TargetCatalog) async throws -> String {
         let counts = try await store.outboxCounts()
         let health = try await store.targetHealth()
         let now = Date()

@@ -1,11 +1,10 @@
 import AtsgateCore
-import AtsgateSQLite
 import Foundation
 
 /// A run for people (counts per category and the first findings) or for scripts (`--json`: the run and every finding).
 struct ReconcileReport {
     var outcome: ReconcileOutcome
-    var store: SQLiteStore
+    var store: any GatewayStore
     /// `reconcile show`: every finding, not only the first.
     var allFindings = false
 
