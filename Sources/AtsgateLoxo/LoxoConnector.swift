@@ -62,11 +62,11 @@ public struct LoxoConnector: RequestPreviewing {
                 // An earlier attempt created the job and stopped before finishing it: bring its
                 // fields up to date (the job may have changed since) and attach what is missing.
                 progress.externalID = id
-                return try await putJob(id: id, request, learned: &learned, verb: "finished (created by an earlier attempt)")
+                return try await putJob(id: id, request, progress: &progress, learned: &learned, verb: "finished (created by an earlier attempt)")
             }
             if request.outcomeOfEarlierAttemptUnknown, let existing = try await searchJobs(carrying: request.snapshot.marker).first {
                 progress.externalID = existing.id
-                var receipt = try await putJob(id: existing.id, request, learned: &learned, verb: "adopted (found by its marker)")
+                var receipt = try await putJob(id: existing.id, request, progress: &progress, learned: &learned, verb: "adopted (found by its marker)")
                 receipt.adoptedExisting = true
                 return receipt
             }
@@ -77,8 +77,9 @@ public struct LoxoConnector: RequestPreviewing {
                 throw .rejected(Self.nullIDReason(status: status, sent: job), httpStatus: status)
             }
             progress.externalID = created.id
+            progress.completedSteps.insert(Self.jobFieldsSent)
             do {
-                try await attachContacts(to: created, request, learned: &learned)
+                try await attachContacts(to: created, request, progress: &progress, learned: &learned)
             } catch {
                 throw Self.afterCreate(error, jobID: created.id)
             }
@@ -90,17 +91,26 @@ public struct LoxoConnector: RequestPreviewing {
             guard let id = request.externalID else {
                 throw .mapping(field: "external_id", job: request.snapshot.job.id, reason: "an \(request.operation.rawValue) needs the Loxo job id from the create")
             }
-            return try await putJob(id: id, request, learned: &learned, verb: request.operation == .close ? "closed" : "updated")
+            return try await putJob(id: id, request, progress: &progress, learned: &learned, verb: request.operation == .close ? "closed" : "updated")
         }
     }
 
-    /// `PUT /jobs/{id}` with the mapped job, then the hiring contacts it does not have yet.
-    private func putJob(id: String, _ request: SubmissionRequest, learned: inout RemoteReferences, verb: String) async throws(ConnectorError) -> SubmissionReceipt {
+    /// `PUT /jobs/{id}` with the mapped job (unless an earlier try of this attempt sent these
+    /// fields), then the hiring contacts it does not have yet.
+    private func putJob(
+        id: String, _ request: SubmissionRequest, progress: inout DeliveryProgress, learned: inout RemoteReferences, verb: String
+    ) async throws(ConnectorError) -> SubmissionReceipt {
         let companyID = try await companyID(for: request, learned: &learned)
         let job = try requests.mappedJob(request.snapshot, companyID: companyID)
-        let (status, answer) = try await api.send(requests.updateJob(id: id, job))
-        let updated = LoxoJob(answer: answer) ?? LoxoJob(id: id, fields: [:])
-        try await attachContacts(to: updated, request, learned: &learned)
+        var status: Int?
+        var updated = LoxoJob(id: id, fields: [:])
+        if !request.completedSteps.contains(Self.jobFieldsSent) {
+            let (answered, answer) = try await api.send(requests.updateJob(id: id, job))
+            status = answered
+            updated = LoxoJob(answer: answer) ?? updated
+            progress.completedSteps.insert(Self.jobFieldsSent)
+        }
+        try await attachContacts(to: updated, request, progress: &progress, learned: &learned)
         return SubmissionReceipt(
             externalID: id, httpStatus: status, summary: "\(verb) Loxo job \(id)",
             learnedReferences: learned, comparedFieldsDigest: comparable(job).digest
@@ -175,21 +185,44 @@ public struct LoxoConnector: RequestPreviewing {
         return nil
     }
 
-    /// Attaches every decision maker and hiring manager the job does not have yet.
-    private func attachContacts(to job: LoxoJob, _ request: SubmissionRequest, learned: inout RemoteReferences) async throws(ConnectorError) {
+    /// Attaches every decision maker and hiring manager the job does not have yet. Which ones it
+    /// has comes from the job's answer, else from an earlier try of this attempt, else from Loxo.
+    private func attachContacts(
+        to job: LoxoJob, _ request: SubmissionRequest, progress: inout DeliveryProgress, learned: inout RemoteReferences
+    ) async throws(ConnectorError) {
         let people = request.snapshot.hiringContacts
         guard !people.isEmpty else { return }
-        var attached = job.contactPersonIDs ?? []
-        if job.contactPersonIDs == nil {
+        var attached: Set<String>
+        if let known = job.contactPersonIDs {
+            attached = known
+        } else if request.completedSteps.contains(Self.contactsRead) {
+            attached = Set(request.completedSteps.compactMap(Self.attachedPersonID))
+        } else {
             let (_, answer) = try await api.send(requests.showJob(id: job.id))
             attached = LoxoJob(answer: answer)?.contactPersonIDs ?? []
         }
+        progress.completedSteps.insert(Self.contactsRead)
+        progress.completedSteps.formUnion(attached.map(Self.attachedStep))
         for person in people {
             let remoteID = try await personID(for: person, request, learned: &learned)
             guard !attached.contains(remoteID) else { continue }
             _ = try await api.send(requests.attachContact(person, remoteID: remoteID, toJob: job.id, of: request.snapshot))
             attached.insert(remoteID)
+            progress.completedSteps.insert(Self.attachedStep(remoteID))
         }
+    }
+
+    // MARK: - Steps a redo skips
+
+    /// The job's fields as of this snapshot are at Loxo (created or `PUT`).
+    static let jobFieldsSent = "job-fields"
+    /// The job's attached contacts are known: every one is a ``attachedStep(_:)``.
+    static let contactsRead = "contacts-read"
+
+    static func attachedStep(_ personID: String) -> String { "contact:\(personID)" }
+
+    static func attachedPersonID(_ step: String) -> String? {
+        step.hasPrefix("contact:") ? String(step.dropFirst("contact:".count)) : nil
     }
 
     /// The remembered id, else a person with the same email (or, without one, the same name), else a new person.

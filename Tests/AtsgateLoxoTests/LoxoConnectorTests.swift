@@ -294,6 +294,31 @@ struct LoxoConnectorTests {
         }
     }
 
+    @Test("A redo within the same attempt, given the steps the failed try finished, sends only the contact that is missing: no PUT, no re-read")
+    func redoSkipsFinishedSteps() async throws {
+        try await FakeLoxo.withRunning { fake in
+            let loxo = try connector(fake)
+            let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
+            var stale = known.learnedReferences
+            stale.people["per-3"] = "999999"
+            let refused = await failure { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(), references: stale)) }
+            let progress = try #require(refused?.progress)
+            let created = try #require(progress.externalID)
+            #expect(progress.completedSteps.contains("job-fields"), "the create sent the job's fields")
+            #expect(progress.completedSteps.contains("contacts-read"), "the create's answer said which contacts the job has")
+
+            let requestsBefore = fake.requests.count
+            let finished = try await loxo.submit(SubmissionRequest(
+                operation: .create, snapshot: snapshot(), externalID: created, outcomeOfEarlierAttemptUnknown: true,
+                references: known.learnedReferences, completedSteps: progress.completedSteps
+            ))
+            #expect(finished.externalID == created)
+            let sent = fake.requests.dropFirst(requestsBefore).map { "\($0.method) \($0.path)" }
+            #expect(sent == ["POST /api/\(fake.agencySlug)/jobs/\(created)/contacts"], "only the missing contact: \(sent)")
+            #expect(fake.jobs.first { "\($0.id)" == created }?.contacts.count == 3)
+        }
+    }
+
     @Test("Through the real transport: a request whose timeout does not fit before the attempt's deadline is never sent")
     func deadlineThroughTheTransport() async throws {
         try await FakeLoxo.withRunning { fake in

@@ -185,8 +185,14 @@ public struct TargetConfigurationLoader: Sendable {
     }
 
     private static func rateLimit(_ field: YAMLField?, kind: TargetKind) throws(ConfigurationError) -> RateLimitSettings {
+        var settings = switch kind {
         // Bullhorn allows 1,500 requests a minute per account (ATS_APIS.md B6).
-        var settings = kind == .bullhorn ? RateLimitSettings(requestsPerSecond: 25, burst: 25) : RateLimitSettings()
+        case .bullhorn: RateLimitSettings(requestsPerSecond: 25, burst: 25)
+        // Loxo publishes no limit (ATS_APIS.md A7): a ceiling that a backlog drains at, which the
+        // target's 429s lower (``TargetGate``) where an agency's limit is lower.
+        case .loxo: RateLimitSettings(requestsPerSecond: 20, burst: 20)
+        case .email, .webhook: RateLimitSettings()
+        }
         guard let field else { return settings }
         let fields = try field.mapping(allowed: ["requests_per_second", "burst"])
         settings.requestsPerSecond = try fields["requests_per_second"]?.positiveNumber() ?? settings.requestsPerSecond

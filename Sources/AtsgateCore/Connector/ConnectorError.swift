@@ -76,11 +76,16 @@ public struct DeliveryProgress: Hashable, Sendable {
     public var externalID: String?
     /// Companies and people found or created at the target.
     public var learnedReferences: RemoteReferences
+    /// Steps the delivery finished, in the connector's own words (`contact:77`). A redo within
+    /// the same attempt receives them (``SubmissionRequest/completedSteps``) and skips them; they
+    /// are not stored, so a later attempt asks the target instead.
+    public var completedSteps: Set<String>
 
-    public init(externalID: String? = nil, learnedReferences: RemoteReferences = RemoteReferences()) {
+    public init(externalID: String? = nil, learnedReferences: RemoteReferences = RemoteReferences(), completedSteps: Set<String> = []) {
         self.externalID = externalID
         self.learnedReferences = learnedReferences
+        self.completedSteps = completedSteps
     }
 
-    public var isEmpty: Bool { externalID == nil && learnedReferences.isEmpty }
+    public var isEmpty: Bool { externalID == nil && learnedReferences.isEmpty && completedSteps.isEmpty }
 }

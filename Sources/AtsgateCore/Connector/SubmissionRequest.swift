@@ -67,16 +67,21 @@ public struct SubmissionRequest: Hashable, Sendable, Codable {
     public var outcomeOfEarlierAttemptUnknown: Bool
     /// The target's ids of the job's company and contacts, as far as atsgate knows them.
     public var references: RemoteReferences
+    /// Steps an earlier try *of this attempt* finished (``DeliveryProgress/completedSteps``), which
+    /// the connector may skip; empty on an attempt's first try, when only the target can tell.
+    public var completedSteps: Set<String>
 
     public init(
         operation: SubmissionOperation, snapshot: JobSnapshot, externalID: String? = nil,
-        outcomeOfEarlierAttemptUnknown: Bool = false, references: RemoteReferences = RemoteReferences()
+        outcomeOfEarlierAttemptUnknown: Bool = false, references: RemoteReferences = RemoteReferences(),
+        completedSteps: Set<String> = []
     ) {
         self.operation = operation
         self.snapshot = snapshot
         self.externalID = externalID
         self.outcomeOfEarlierAttemptUnknown = outcomeOfEarlierAttemptUnknown
         self.references = references
+        self.completedSteps = completedSteps
     }
 }
 

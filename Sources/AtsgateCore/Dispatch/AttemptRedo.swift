@@ -48,13 +48,15 @@ struct AttemptRedo {
         !error.mayHaveReachedTarget || capabilities.contains(.lookupByMarker)
     }
 
-    /// The request for the redo: the job the failed try created, the references it learned, and
-    /// whether any try so far may have reached the target (then a create is looked up first).
+    /// The request for the redo: the job the failed try created, the references it learned, the
+    /// steps it finished, and whether any try so far may have reached the target (then a create
+    /// is looked up first).
     static func request(after request: SubmissionRequest, progress: DeliveryProgress, mayHaveReachedTarget: Bool) -> SubmissionRequest {
         var next = request
         next.externalID = progress.externalID ?? request.externalID
         next.references = request.references.merging(progress.learnedReferences)
         next.outcomeOfEarlierAttemptUnknown = request.outcomeOfEarlierAttemptUnknown || mayHaveReachedTarget
+        next.completedSteps = request.completedSteps.union(progress.completedSteps)
         return next
     }
 }
@@ -65,7 +67,8 @@ extension DeliveryProgress {
         guard let later else { return self }
         return DeliveryProgress(
             externalID: later.externalID ?? externalID,
-            learnedReferences: learnedReferences.merging(later.learnedReferences)
+            learnedReferences: learnedReferences.merging(later.learnedReferences),
+            completedSteps: completedSteps.union(later.completedSteps)
         )
     }
 }

@@ -4,12 +4,13 @@ import Synchronization
 /// token bucket that answers fill and redos drain (Finagle's retry budget, the AWS SDKs' retry
 /// quota).
 ///
-/// Each request the target answered adds ``depositPerAnswer`` (so redos stay under a fifth of
-/// the answered requests), up to ``maximumBalance``; each redo takes one. A target that answers
+/// Each request the target answered adds ``depositPerAnswer`` (so redos stay under half the
+/// answered requests: enough for a target failing a third of its requests, and at most 1.5 times
+/// the load), up to ``maximumBalance``; each redo takes one. A target that answers
 /// nothing earns nothing: once the starting balance is spent, its failed attempts go back to the
 /// outbox and wait out their backoff (and the circuit breaker) instead of being repeated at once.
 final class RetryBudget: Sendable {
-    static let depositPerAnswer = 0.2
+    static let depositPerAnswer = 0.5
     static let maximumBalance = 10.0
 
     private let balance = Mutex(RetryBudget.maximumBalance)
