@@ -52,17 +52,19 @@ extension SQLiteStore: DispatchStore {
 
     public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
         try await write { db in
-            var health = HealthUpdates()
+            var health = TargetHealthUpdates()
             var stored = try Self.fetchSettlementRows(records.map(\.entryID), db: db)
             let results = try records.map { record in
                 // A second record for the same row in one batch must see what the first one wrote.
                 let row = try stored.removeValue(forKey: record.entryID) ?? Self.fetchSettlementRows([record.entryID], db: db)[record.entryID]
                 let result = try Self.settle(record, stored: row, db: db)
                 // A lost lease changes nothing of the row, but its requests still say how the target is.
-                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
+                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker) { target in
+                    try Self.health(of: target, db: db)
+                }
                 return result
             }
-            try health.save(db: db)
+            try Self.save(health, db: db)
             return results
         }
     }
@@ -117,13 +119,15 @@ extension SQLiteStore: DispatchStore {
 
     public func settleNotifications(_ records: [NotificationRecord]) async throws -> [Bool] {
         try await write { db in
-            var health = HealthUpdates()
+            var health = TargetHealthUpdates()
             let results = try records.map { record in
                 let held = try Self.settle(record, db: db)
-                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker, db: db)
+                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker) { target in
+                    try Self.health(of: target, db: db)
+                }
                 return held
             }
-            try health.save(db: db)
+            try Self.save(health, db: db)
             return results
         }
     }
@@ -184,16 +188,19 @@ extension SQLiteStore: DispatchStore {
         decode: (Row) throws -> Value
     ) throws -> [Value] {
         let filter = extraFilter.map { " AND \($0)" } ?? ""
+        let isOutbox = table == "job_external_submissions"
+        let operation = isOutbox ? ", operation" : ""
         // Rows this worker is still delivering are left alone even when their lease lapsed; the
         // list is empty unless settling runs late, so the statement stays the cached one.
         let notRunning = running.isEmpty ? "" : " AND id NOT IN (\(running.map { _ in "?" }.joined(separator: ", ")))"
         let lapsed = try db.cachedFetchAll(
-            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id FROM \(table) WHERE status = 'in_flight'\(filter)\(notRunning) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+            sql: "SELECT id, attempts, lease_owner, updated_at, organisation_id\(operation) FROM \(table) WHERE status = 'in_flight'\(filter)\(notRunning) AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
             arguments: StatementArguments(extraArguments + running.sorted() + [now.storageText, limit])
         ) { row in
             LapsedLease(
-                id: try row.required("id", in: table), attempts: try row.required("attempts", in: table),
-                owner: row["lease_owner"], updatedAt: row["updated_at"], organisationID: row["organisation_id"]
+                id: try row.required("id", in: table), organisationID: (row["organisation_id"] as String?).map { OrganisationID($0) },
+                attempts: try row.required("attempts", in: table), owner: row["lease_owner"], claimedAt: row["updated_at"],
+                operation: isOutbox ? try row.enumValue("operation", in: table) as SubmissionOperation : nil
             )
         }
         let due = try Int64.fetchAll(
@@ -203,26 +210,28 @@ extension SQLiteStore: DispatchStore {
         let ids = lapsed.map(\.id) + due
         guard !ids.isEmpty else { return [] }
 
-        let idColumn = table == "job_external_submissions" ? "submission_id" : "notification_id"
-        for lease in lapsed where lease.attempts > 0 {
-            try db.cachedExecute(sql: """
-                INSERT INTO submission_attempts
-                    (organisation_id, \(idColumn), attempt_number, worker, started_at, finished_at, outcome, message)
-                VALUES (?, ?, ?, ?, ?, ?, 'lease_lost', ?)
-                """,
-                arguments: [
-                    lease.organisationID, lease.id, lease.attempts, lease.owner ?? "unknown", lease.updatedAt.storageText, now.storageText,
-                    "the worker's lease lapsed before it settled the attempt (crashed or stalled); outcome unknown",
-                ]
-            )
+        let idColumn = isOutbox ? "submission_id" : "notification_id"
+        for lease in lapsed {
+            if let lost = lease.lostAttempt(now: now) {
+                try db.cachedExecute(sql: """
+                    INSERT INTO submission_attempts
+                        (organisation_id, \(idColumn), attempt_number, worker, started_at, finished_at, outcome, message)
+                    VALUES (?, ?, ?, ?, ?, ?, 'lease_lost', ?)
+                    """,
+                    arguments: [
+                        lease.organisationID?.rawValue, lease.id, lost.attempt, lost.worker, lost.startedAt.storageText,
+                        lost.finishedAt.storageText, lost.message,
+                    ]
+                )
+            }
+            if lease.makesOutcomeUnknown {
+                try db.cachedExecute(sql: "UPDATE \(table) SET outcome_unknown = 1 WHERE id = ?", arguments: [lease.id])
+            }
         }
-        let outcomeUnknown = table == "job_external_submissions"
-            ? ", outcome_unknown = CASE WHEN status = 'in_flight' AND operation = 'create' THEN 1 ELSE outcome_unknown END"
-            : ""
         let placeholders = ids.map { _ in "?" }.joined(separator: ", ")
         return try db.cachedFetchAll(sql: """
             UPDATE \(table)
-            SET status = 'in_flight', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?\(outcomeUnknown)
+            SET status = 'in_flight', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
             WHERE id IN (\(placeholders))
             RETURNING *
             """,
@@ -310,8 +319,12 @@ extension SQLiteStore: DispatchStore {
         if let jobID { try link("job", entry.jobID.rawValue, jobID) }
         for (company, remoteID) in learned.companies { try link("company", company.rawValue, remoteID) }
         for (person, remoteID) in learned.people { try link("person", person.rawValue, remoteID) }
-        if case .delivered = record.outcome, record.notifiesDecisionMakers, record.operation == .create {
-            try queueSubmittedNotifications(organisationID: entry.organisationID, jobID: entry.jobID, now: record.finishedAt, db: db)
+        let drafts = try Settlement.notifications(after: record) {
+            guard let job = try fetchJob(entry.organisationID, entry.jobID, db: db)?.job else { return ([], []) }
+            return (try fetchContacts(of: job, label: .decisionMaker, db: db), try notifiedPeople(job, type: .jobSubmitted, db: db))
+        }
+        if !drafts.isEmpty, let job = try fetchJob(entry.organisationID, entry.jobID, db: db)?.job {
+            for draft in drafts { try insert(draft, job: job, now: record.finishedAt, db: db) }
         }
         return result
     }
@@ -333,28 +346,6 @@ extension SQLiteStore: DispatchStore {
             """,
             arguments: [organisationID.rawValue, kind, localID, target.rawValue, remoteID, now.storageText]
         )
-    }
-
-    /// `job_submitted` for each decision maker of the job's company; the (job, person, type) key
-    /// keeps a second target, or a second delivery, from queueing another.
-    private static func queueSubmittedNotifications(organisationID: OrganisationID, jobID: JobID, now: Date, db: Database) throws {
-        guard let job = try fetchJob(organisationID, jobID, db: db)?.job else { return }
-        let people = try db.cachedFetchAll(
-            sql: """
-            SELECT p.id, p.email FROM people AS p
-            JOIN company_contact_associations AS a ON a.organisation_id = p.organisation_id AND a.person_id = p.id
-            WHERE a.organisation_id = ? AND a.company_id = ? AND a.association_label = 'decision_maker'
-            ORDER BY p.id
-            """,
-            arguments: [organisationID.rawValue, job.companyID.rawValue]
-        ) { row in (id: PersonID(try row.required("id", in: "people") as String), email: row["email"] as String?) }
-        for person in people {
-            let id = person.id
-            let draft = person.email?.isEmpty == false
-                ? NotificationDraft(personID: id, type: .jobSubmitted, status: .pending)
-                : NotificationDraft(personID: id, type: .jobSubmitted, status: .skipped, reason: "person has no email address")
-            try insert(draft, job: job, now: now, db: db)
-        }
     }
 
     /// The target's ids of a company and of every person associated with it.
@@ -476,40 +467,14 @@ extension SQLiteStore: DispatchStore {
     }
 }
 
-/// An in-flight row whose worker's lease ran out: what its `lease_lost` attempt records.
-private struct LapsedLease {
-    var id: Int64
-    var attempts: Int
-    var owner: String?
-    var updatedAt: Date?
-    var organisationID: String?
-}
-
-/// The health changes of one settlement transaction: each target read once, written once, and
-/// each opening or closing of a circuit written to the audit log.
-private struct HealthUpdates {
-    private var states: [TargetName: TargetHealth] = [:]
-    private var changes: [AuditEntry] = []
-    private var lastChange: Date?
-
-    mutating func record(
-        _ requests: RequestTally, startedAt: Date, of target: TargetName, at now: Date, settings: CircuitBreakerSettings, db: Database
-    ) throws {
-        var state = try states[target] ?? SQLiteStore.health(of: target, db: db)
-        if let change = state.record(requests, startedAt: startedAt, now: now, settings: settings) {
-            changes.append(change.auditEntry(target: target, at: now))
+extension SQLiteStore {
+    static func save(_ health: TargetHealthUpdates, db: Database) throws {
+        guard let lastChange = health.lastChange else { return }
+        for (target, state) in health.states {
+            try save(state, of: target, now: lastChange, db: db)
         }
-        states[target] = state
-        lastChange = max(lastChange ?? now, now)
-    }
-
-    func save(db: Database) throws {
-        guard let lastChange else { return }
-        for (target, state) in states {
-            try SQLiteStore.save(state, of: target, now: lastChange, db: db)
-        }
-        for change in changes {
-            try SQLiteStore.insert(change, db: db)
+        for entry in health.auditEntries {
+            try insert(entry, db: db)
         }
     }
 }

@@ -160,6 +160,18 @@ public enum Settlement {
         return .settled(settled)
     }
 
+    /// The notifications a settled attempt queues: when a create reached a target whose
+    /// configuration says `notify_on_delivery`, `job_submitted` for each decision maker of the
+    /// job's company not told yet (``NotificationRecipients``).
+    /// - Parameter recipients: reads the decision makers and who was told already; called only when needed.
+    public static func notifications(
+        after record: DeliveryRecord, recipients: () throws -> (decisionMakers: [Person], alreadyNotified: Set<PersonID>)
+    ) rethrows -> [NotificationDraft] {
+        guard case .delivered = record.outcome, record.notifiesDecisionMakers, record.operation == .create else { return [] }
+        let (decisionMakers, alreadyNotified) = try recipients()
+        return NotificationRecipients.drafts(.jobSubmitted, for: decisionMakers, alreadyNotified: alreadyNotified)
+    }
+
     /// A create that made the job and then failed keeps the job's id: the row's next attempt
     /// finishes that job instead of creating another.
     static func keptExternalID(after error: ConnectorError, record: DeliveryRecord, row: OutboxEntry) -> String? {

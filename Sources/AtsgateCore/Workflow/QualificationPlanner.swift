@@ -45,14 +45,7 @@ public struct QualificationPlanner: Sendable {
                 job.job.qualifiedBy = command.actor
             }
             changes = qualifyChanges(job: job, targets: targets, submissions: context.submissions)
-            notifications = context.decisionMakers
-                .filter { !context.alreadyNotified.contains($0.id) }
-                .sorted { $0.id < $1.id }
-                .map { person in
-                    person.email == nil
-                        ? NotificationDraft(personID: person.id, type: .jobQualified, status: .skipped, reason: "person has no email address")
-                        : NotificationDraft(personID: person.id, type: .jobQualified, status: .pending)
-                }
+            notifications = NotificationRecipients.drafts(.jobQualified, for: context.decisionMakers, alreadyNotified: context.alreadyNotified)
             action = .jobQualified
         case .skip:
             job.job.qualificationStatus = .skip
