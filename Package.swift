@@ -122,8 +122,6 @@ let package = Package(
             name: "AtsgateTesting",
             dependencies: [
                 "AtsgateCore",
-                "AtsgateSQLite",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -162,6 +160,7 @@ let package = Package(
             name: "AtsgateSQLiteTests",
             dependencies: [
                 "AtsgateCore", "AtsgateSQLite", "AtsgateTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -208,6 +207,7 @@ let package = Package(
             dependencies: [
                 "AtsgateCore", "AtsgateSQLite", "AtsgateTesting", "atsgate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

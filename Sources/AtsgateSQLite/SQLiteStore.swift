@@ -127,6 +127,22 @@ public struct SQLiteStore: Sendable {
         }
     }
 
+    /// Every row of every table, each as text in rowid order: a diagnostic dump (tests compare
+    /// two of them to prove an operation changed nothing).
+    public func dumpTables() async throws -> [String: [String]] {
+        try await read { db in
+            let names = try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+            var tables: [String: [String]] = [:]
+            for name in names {
+                tables[name] = try Row.fetchAll(db, sql: "SELECT * FROM \(name) ORDER BY rowid").map(\.description)
+            }
+            return tables
+        }
+    }
+
     static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError {
             return error.message ?? "SQLite error \(error.resultCode)"

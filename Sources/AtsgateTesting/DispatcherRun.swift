@@ -1,5 +1,4 @@
 public import AtsgateCore
-public import AtsgateSQLite
 
 /// Drives a dispatcher over real connectors whose retries wait out real, short backoffs.
 ///
@@ -11,7 +10,7 @@ public enum DispatcherRun {
     /// because nothing is in flight. `onIdle` is called with the count of idle looks so far,
     /// before each check. Rethrows what the dispatcher threw.
     public static func untilNothingPending(
-        in store: SQLiteStore,
+        in store: some OutboxReader,
         onIdle: (_ looks: Int) -> Void = { _ in },
         _ make: (_ observer: @escaping @Sendable (DispatcherEvent) -> Void) -> OutboxDispatcher
     ) async throws {

@@ -1,25 +1,14 @@
-public import AtsgateSQLite
-import GRDB
-
-/// Every row of every table, for tests that must prove a failed operation left the database exactly as it was.
+/// Everything a store holds, as text per collection (a table, for SQL engines), for tests that
+/// must prove a failed operation left the store exactly as it was.
 public struct StoreContents: Equatable, Sendable, CustomStringConvertible {
+    /// Rows per collection, each as one line, in a stable order.
     public var tables: [String: [String]]
 
-    public static func of(_ store: SQLiteStore) async throws -> StoreContents {
-        try await store.reader.read { db in
-            let names = try String.fetchAll(
-                db,
-                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-            var tables: [String: [String]] = [:]
-            for name in names {
-                tables[name] = try Row.fetchAll(db, sql: "SELECT * FROM \(name) ORDER BY rowid").map(\.description)
-            }
-            return StoreContents(tables: tables)
-        }
+    public init(tables: [String: [String]]) {
+        self.tables = tables
     }
 
-    /// Row counts per table.
+    /// Row counts per collection.
     public var counts: [String: Int] { tables.mapValues(\.count) }
 
     public var description: String {

@@ -72,7 +72,7 @@ struct WorkflowEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         #expect(try await atsgate.execute(["import", atsgate.exampleDataset]).exitCode == 0)
-        let before = try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath))
+        let before = try await StoreContents(tables: SQLiteStore.open(path: atsgate.databasePath).dumpTables())
 
         let bad = atsgate.workingDirectory.appendingPathComponent(name)
         try Data(contents.utf8).write(to: bad)
@@ -80,7 +80,7 @@ struct WorkflowEndToEndTests {
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains(expected), "\(result.stderr)")
         #expect(result.stderr.contains("nothing was stored"))
-        #expect(try await StoreContents.of(SQLiteStore.open(path: atsgate.databasePath)) == before)
+        #expect(try await StoreContents(tables: SQLiteStore.open(path: atsgate.databasePath).dumpTables()) == before)
     }
 
     @Test("Exit codes: unknown target 2, usage 2, missing organisation 2, unreachable database 3, help 0")

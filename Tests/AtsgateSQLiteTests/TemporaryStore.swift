@@ -28,7 +28,7 @@ final class TemporaryStore: Sendable {
     }
 
     func snapshot() async throws -> StoreContents {
-        try await StoreContents.of(store)
+        StoreContents(tables: try await store.dumpTables())
     }
 
     /// Runs raw SQL, for planting states and faults the public API cannot produce.
