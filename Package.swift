@@ -166,6 +166,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The store seam's conformance suite: every case runs against every storage engine.
+        .testTarget(
+            name: "AtsgateStoreTests",
+            dependencies: [
+                "AtsgateCore", "AtsgateSQLite", "AtsgateTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AtsgateWebhookTests",
             dependencies: [

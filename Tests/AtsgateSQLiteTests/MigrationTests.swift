@@ -82,20 +82,3 @@ struct MigrationTests {
         await #expect(throws: DatabaseError.self) { try await temporary.execute(sql) }
     }
 }
-
-@Suite("Rotated credentials on SQLite")
-struct CredentialStoreTests {
-    @Test("A credential is replaced only if it is still the one the caller read")
-    func compareAndSwap() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
-        #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == nil)
-        #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: nil, with: "r1"))
-        #expect(try await !store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: nil, with: "stale"))
-        #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: "r1", with: "r2"))
-        #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == "r2")
-        #expect(try await store.credential(named: "refresh_token", target: "other") == nil)
-        #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: "r2", with: nil))
-        #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == nil)
-    }
-}

@@ -56,6 +56,11 @@ enum DegradedReport {
                     + "| \(result.fake.missingMarkers) | \(result.fake.jobsMissingContacts) |"
             )
         }
+        lines += ["", "| phase | requests at the fake by kind |", "| --- | --- |"]
+        for result in results {
+            let kinds = result.fake.byKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key): \($0.value)" }
+            lines.append("| \(result.kind.title) | \(kinds.joined(separator: ", ")) |")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -4,6 +4,8 @@ import AtsgateTesting
 struct FakeTally: Sendable {
     var requests: Int
     var writes: Int
+    /// Requests per kind, ids replaced: `POST /jobs/{id}/contacts`.
+    var byKind: [String: Int]
     var jobs: Int
     /// Markers carried by more than one job: each is a job delivered twice.
     var duplicateMarkers: Int
@@ -21,6 +23,7 @@ struct FakeTally: Sendable {
         let requests = fake.requests
         self.requests = requests.count
         writes = requests.filter { $0.method == "POST" || $0.method == "PUT" }.count
+        byKind = Dictionary(grouping: requests) { "\($0.method) \(Self.kind(of: $0.path))" }.mapValues(\.count)
         let jobs = fake.jobs
         self.jobs = jobs.count
         let markers = jobs.compactMap { $0.fields["custom_text_1"] }
@@ -31,6 +34,12 @@ struct FakeTally: Sendable {
         jobsMissingContacts = jobs.filter { Set($0.contacts).count < contactsPerJob }.count
         let present = Set(markers)
         missingMarkers = (1...dataset.jobs).filter { !present.contains(DegradedDataset.marker($0)) }.count
+    }
+
+    /// The path after the agency slug, with numeric ids replaced by `{id}`.
+    static func kind(of path: String) -> String {
+        let segments = path.split(separator: "/").dropFirst(2)
+        return "/" + segments.map { $0.allSatisfy(\.isNumber) ? "{id}" : String($0) }.joined(separator: "/")
     }
 
     /// Copies beyond the first, summed over every value.

@@ -55,10 +55,14 @@ enum PhaseQueries {
             )
             .map { row in (occurredAt: row["occurred_at"] as Date?, action: row["action"] as String?, until: row["until"] as String?, reason: row["reason"] as String?) }
         }
-        let iso = ISO8601DateFormatter()
+        // `until` is written with milliseconds (`…T21:47:18.170Z`); older entries without.
+        let precise = ISO8601DateFormatter()
+        precise.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        let parse = { (text: String) in precise.date(from: text) ?? plain.date(from: text) }
         return rows.compactMap { row in
             guard let occurred = row.occurredAt else { return nil }
-            return CircuitEvent(occurredAt: occurred, opened: row.action == "circuit_opened", until: row.until.flatMap(iso.date(from:)), reason: row.reason)
+            return CircuitEvent(occurredAt: occurred, opened: row.action == "circuit_opened", until: row.until.flatMap(parse), reason: row.reason)
         }
     }
 
