@@ -54,24 +54,47 @@ struct RenderedRow {
 }
 
 extension Date {
-    /// The date as the SQLite engine keeps it: rounded to the millisecond.
+    /// The date as the SQLite engine reads it back: its text (rounded to the millisecond) parsed
+    /// into components and turned into a date by a UTC calendar, as GRDB does, so both engines
+    /// hand out the very same `Date`.
     var atStoragePrecision: Date {
-        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1_000).rounded() / 1_000)
+        let parts = StoredDateParts(self)
+        return StoredDateParts.calendar.date(from: DateComponents(
+            year: parts.civil.year, month: parts.civil.month, day: parts.civil.day,
+            hour: parts.civil.hour, minute: parts.civil.minute, second: parts.civil.second, nanosecond: Int(parts.millisecond) * 1_000_000
+        )) ?? self
     }
 
     /// `yyyy-MM-dd HH:mm:ss.SSS` in UTC, the text SQLite holds for a date.
     var storedText: String {
-        let milliseconds = Int64((timeIntervalSince1970 * 1_000).rounded())
-        let (seconds, millisecond) = milliseconds.quotientAndRemainderFlooring(dividingBy: 1_000)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let parts = StoredDateParts(self)
         func padded(_ value: Int?, _ width: Int) -> String {
             let text = String(value ?? 0)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(padded(parts.year, 4))-\(padded(parts.month, 2))-\(padded(parts.day, 2)) "
-            + "\(padded(parts.hour, 2)):\(padded(parts.minute, 2)):\(padded(parts.second, 2)).\(padded(Int(millisecond), 3))"
+        return "\(padded(parts.civil.year, 4))-\(padded(parts.civil.month, 2))-\(padded(parts.civil.day, 2)) "
+            + "\(padded(parts.civil.hour, 2)):\(padded(parts.civil.minute, 2)):\(padded(parts.civil.second, 2)).\(padded(Int(parts.millisecond), 3))"
+    }
+}
+
+/// A date split as SQLite's text holds it: the UTC calendar fields of its whole second, and the
+/// millisecond (rounded to the nearest, as GRDB's formatter rounds).
+private struct StoredDateParts {
+    static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.locale = Locale(identifier: "en_US_POSIX")
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? .current
+        return calendar
+    }()
+
+    var civil: DateComponents
+    var millisecond: Int64
+
+    init(_ date: Date) {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1_000).rounded())
+        let (seconds, millisecond) = milliseconds.quotientAndRemainderFlooring(dividingBy: 1_000)
+        civil = Self.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        self.millisecond = millisecond
     }
 }
 
