@@ -7,6 +7,7 @@ import Testing
 /// The storage engines the conformance suite runs against; every case of the suite runs once per engine.
 enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    case memory
 
     var testDescription: String { rawValue }
 
@@ -18,6 +19,8 @@ enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let store = try SQLiteStore.open(path: directory.appendingPathComponent("test.sqlite").path)
             return StoreUnderTest(store: store) { try? FileManager.default.removeItem(at: directory) }
+        case .memory:
+            return StoreUnderTest(store: InMemoryStore())
         }
     }
 }
