@@ -153,7 +153,11 @@ let package = Package(
         .plugin(name: "BuildStamp", capability: .buildTool()),
         .testTarget(
             name: "AtsgateCoreTests",
-            dependencies: ["AtsgateCore", "AtsgateTesting"],
+            dependencies: [
+                "AtsgateCore", "AtsgateTesting",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -195,6 +195,8 @@ public struct OutboxDispatcher: Service {
             }
 
             while !stopping.isSet {
+                // A cancelled worker stops here, whether or not its store's calls notice cancellation.
+                try Task.checkCancellation()
                 let now = clock.now()
                 await giveBack(ahead.removeStale(now: now, leaseDurations: leaseDurations), now: now)
                 unsure.formUnion(inFlight.takeTargetsSettledAfterFailure())

@@ -1,8 +1,6 @@
 import AtsgateCore
-import AtsgateSQLite
 import AtsgateTesting
 import Foundation
-import GRDB
 import Logging
 import Testing
 
@@ -27,7 +25,7 @@ struct AttemptDeadlineTests {
     }
 
     /// Runs a worker until nothing is due now (retries scheduled later do not count).
-    func deliverDue(_ temporary: TemporaryStore, catalog: TargetCatalog) async throws {
+    func deliverDue(_ temporary: MemoryStore, catalog: TargetCatalog) async throws {
         try await OutboxDispatcher(
             store: temporary.store, catalog: catalog, connectors: [Fixtures.loxo: connector],
             configuration: .init(workerID: "worker-1", untilIdle: true), clock: clock, jitter: JitterSource(seed: 7),
@@ -35,18 +33,18 @@ struct AttemptDeadlineTests {
         ).run()
     }
 
-    func prepared() async throws -> TemporaryStore {
-        let temporary = try TemporaryStore()
+    func prepared() async throws -> MemoryStore {
+        let temporary = try MemoryStore()
         _ = try await temporary.importSmallDataset()
         _ = try await temporary.qualify("job-1", targets: [Fixtures.loxo])
         return temporary
     }
 
-    func row(_ temporary: TemporaryStore) async throws -> OutboxEntry {
+    func row(_ temporary: MemoryStore) async throws -> OutboxEntry {
         try #require(try await temporary.entries(OutboxFilter(jobID: "job-1")).first)
     }
 
-    func attempts(_ temporary: TemporaryStore, of id: Int64) async throws -> [AttemptHistoryEntry] {
+    func attempts(_ temporary: MemoryStore, of id: Int64) async throws -> [AttemptHistoryEntry] {
         try await temporary.store.attemptHistory(entryID: id)
     }
 
@@ -132,9 +130,7 @@ struct AttemptDeadlineTests {
         #expect(stopped.externalID == nil)
         let attempt = try #require(try await attempts(temporary, of: stopped.id).first)
         #expect(attempt.message?.contains("send rate") == true)
-        let unknown = try await temporary.store.reader.read { db in
-            try Bool.fetchOne(db, sql: "SELECT outcome_unknown FROM job_external_submissions WHERE id = ?", arguments: [stopped.id])
-        }
+        let unknown = try await temporary.store.outcomeUnknown(entryID: stopped.id)
         #expect(unknown == false, "nothing was written, so the next attempt need not look the job up first")
     }
 }
@@ -142,7 +138,7 @@ struct AttemptDeadlineTests {
 /// A delivery redone within its attempt, on the same clock and scripted steps.
 extension AttemptDeadlineTests {
     /// Runs a worker (redos are on by default); each time it pauses before a redo, moves the clock past the pause.
-    func deliverDueRedoing(_ temporary: TemporaryStore, pauses: Int) async throws {
+    func deliverDueRedoing(_ temporary: MemoryStore, pauses: Int) async throws {
         let runner = Task { try await deliverDue(temporary, catalog: catalog()) }
         for _ in 0..<pauses {
             await clock.untilSomeoneSleeps()
@@ -186,9 +182,7 @@ extension AttemptDeadlineTests {
         #expect(waiting.attempts == 1)
         #expect(waiting.externalID == "L-1")
         #expect(waiting.lastErrorMessage?.hasSuffix("(after 3 redos within the attempt)") == true, "\(waiting.lastErrorMessage ?? "-")")
-        let unknown = try await temporary.store.reader.read { db in
-            try Bool.fetchOne(db, sql: "SELECT outcome_unknown FROM job_external_submissions WHERE id = ?", arguments: [waiting.id])
-        }
+        let unknown = try await temporary.store.outcomeUnknown(entryID: waiting.id)
         #expect(unknown == true)
     }
 }
