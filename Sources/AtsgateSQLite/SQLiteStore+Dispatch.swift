@@ -410,17 +410,10 @@ extension SQLiteStore: DispatchStore {
         worker: String, startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, leaseLost: Bool, requestHash: String?,
         db: Database
     ) throws {
-        let error = outcome.error
-        let httpStatus: Int? = switch outcome {
-        case .delivered(let receipt): receipt.httpStatus
-        case .retry(_, let error), .failed(_, let error): error.httpStatus
-        }
-        let message: String? = switch outcome {
-        case .delivered(let receipt): receipt.adoptedExisting ? "adopted an existing remote record found by marker" : receipt.summary
-        case .retry(_, let error): error.message
-        case .failed(let reason, _): reason
-        }
-        let durationMilliseconds = max(0, Int((finishedAt.timeIntervalSince(startedAt) * 1_000).rounded()))
+        let entry = AttemptHistoryEntry.recording(
+            outcome, attempt: attempt, operation: operation, worker: worker, startedAt: startedAt, finishedAt: finishedAt,
+            leaseLost: leaseLost, requestHash: requestHash
+        )
         try db.cachedExecute(sql: """
             INSERT INTO submission_attempts
                 (organisation_id, \(idColumn), attempt_number, operation, worker, started_at, finished_at, outcome,
@@ -428,10 +421,9 @@ extension SQLiteStore: DispatchStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             arguments: [
-                organisationID.rawValue, id, attempt, operation?.rawValue, worker, startedAt.storageText, finishedAt.storageText,
-                leaseLost ? "lease_lost" : outcome.storedName, httpStatus, error?.kind.rawValue,
-                leaseLost ? "lease lost before settling; this attempt's result was not applied: \(message ?? "")" : message,
-                durationMilliseconds, requestHash,
+                organisationID.rawValue, id, entry.attemptNumber, entry.operation?.rawValue, entry.worker, startedAt.storageText,
+                finishedAt.storageText, entry.outcome, entry.httpStatus, entry.errorKind?.rawValue, entry.message,
+                entry.durationMilliseconds, entry.requestHash,
             ]
         )
     }

@@ -25,7 +25,7 @@ struct AttemptDeadlineTests {
     }
 
     /// Runs a worker until nothing is due now (retries scheduled later do not count).
-    func deliverDue(_ temporary: MemoryStore, catalog: TargetCatalog) async throws {
+    func deliverDue(_ temporary: StoreFixture, catalog: TargetCatalog) async throws {
         try await OutboxDispatcher(
             store: temporary.store, catalog: catalog, connectors: [Fixtures.loxo: connector],
             configuration: .init(workerID: "worker-1", untilIdle: true), clock: clock, jitter: JitterSource(seed: 7),
@@ -33,18 +33,18 @@ struct AttemptDeadlineTests {
         ).run()
     }
 
-    func prepared() async throws -> MemoryStore {
-        let temporary = try MemoryStore()
+    func prepared() async throws -> StoreFixture {
+        let temporary = try StoreFixture()
         _ = try await temporary.importSmallDataset()
         _ = try await temporary.qualify("job-1", targets: [Fixtures.loxo])
         return temporary
     }
 
-    func row(_ temporary: MemoryStore) async throws -> OutboxEntry {
+    func row(_ temporary: StoreFixture) async throws -> OutboxEntry {
         try #require(try await temporary.entries(OutboxFilter(jobID: "job-1")).first)
     }
 
-    func attempts(_ temporary: MemoryStore, of id: Int64) async throws -> [AttemptHistoryEntry] {
+    func attempts(_ temporary: StoreFixture, of id: Int64) async throws -> [AttemptHistoryEntry] {
         try await temporary.store.attemptHistory(entryID: id)
     }
 
@@ -138,7 +138,7 @@ struct AttemptDeadlineTests {
 /// A delivery redone within its attempt, on the same clock and scripted steps.
 extension AttemptDeadlineTests {
     /// Runs a worker (redos are on by default); each time it pauses before a redo, moves the clock past the pause.
-    func deliverDueRedoing(_ temporary: MemoryStore, pauses: Int) async throws {
+    func deliverDueRedoing(_ temporary: StoreFixture, pauses: Int) async throws {
         let runner = Task { try await deliverDue(temporary, catalog: catalog()) }
         for _ in 0..<pauses {
             await clock.untilSomeoneSleeps()

@@ -31,7 +31,7 @@ struct DispatcherTests {
     }
 
     func dispatcher(
-        _ temporary: MemoryStore, store: (any DispatchStore)? = nil, catalog: TargetCatalog? = nil, untilIdle: Bool = true,
+        _ temporary: StoreFixture, store: (any DispatchStore)? = nil, catalog: TargetCatalog? = nil, untilIdle: Bool = true,
         grace: Duration = .seconds(10)
     ) -> OutboxDispatcher {
         OutboxDispatcher(
@@ -45,14 +45,14 @@ struct DispatcherTests {
         )
     }
 
-    func prepared(jobs: [JobID] = ["job-1", "job-2"]) async throws -> MemoryStore {
-        let temporary = try MemoryStore()
+    func prepared(jobs: [JobID] = ["job-1", "job-2"]) async throws -> StoreFixture {
+        let temporary = try StoreFixture()
         _ = try await temporary.importSmallDataset()
         for job in jobs { _ = try await temporary.qualify(job, targets: [Fixtures.loxo]) }
         return temporary
     }
 
-    func row(_ temporary: MemoryStore, _ job: JobID) async throws -> OutboxEntry {
+    func row(_ temporary: StoreFixture, _ job: JobID) async throws -> OutboxEntry {
         try #require(try await temporary.entries(OutboxFilter(jobID: job)).first)
     }
 

@@ -9,7 +9,7 @@ extension StoreConformance {
         static let lease: Duration = .seconds(30)
 
         func claim(
-            _ subject: StoreUnderTest, owner: String, at now: Date, limit: Int = 10, target: TargetName = Fixtures.loxo
+            _ subject: StoreFixture, owner: String, at now: Date, limit: Int = 10, target: TargetName = Fixtures.loxo
         ) async throws -> [ClaimedSubmission] {
             try await subject.store.claimSubmissions(ClaimRequest(
                 owner: owner, now: now, limits: [target: limit], leaseDurations: [target: Self.lease], referencesWanted: [Fixtures.loxo]
@@ -26,7 +26,7 @@ extension StoreConformance {
         }
 
         /// job-1 and job-2 of org-a qualified for Loxo.
-        func prepared(_ engine: StoreEngine) async throws -> StoreUnderTest {
+        func prepared(_ engine: StoreEngine) async throws -> StoreFixture {
             let subject = try engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])

@@ -14,7 +14,7 @@ extension StoreConformance {
         func marker(_ job: JobID) -> JobMarker { JobMarker(organisationID: "org-a", jobID: job) }
 
         /// job-1 and job-2 qualified and sent to Loxo as R1 and R2.
-        func prepared(_ engine: StoreEngine) async throws -> StoreUnderTest {
+        func prepared(_ engine: StoreEngine) async throws -> StoreFixture {
             let subject = try engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Self.loxo])
@@ -34,7 +34,7 @@ extension StoreConformance {
             return subject
         }
 
-        func runner(_ subject: StoreUnderTest, _ connector: ScriptedConnector) throws -> ReconcileRunner {
+        func runner(_ subject: StoreFixture, _ connector: ScriptedConnector) throws -> ReconcileRunner {
             ReconcileRunner(store: subject.store, connector: connector, target: try #require(Fixtures.catalog[Self.loxo]), organisationID: "org-a")
         }
 

@@ -39,6 +39,31 @@ public struct AttemptHistoryEntry: Hashable, Sendable {
         self.durationMilliseconds = durationMilliseconds
         self.requestHash = requestHash
     }
+
+    /// What every engine records of one finished attempt: its outcome, the target's status, the
+    /// error's kind and the message (the receipt's summary, the error, or the reason it failed for
+    /// good). An attempt whose lease was lost is kept as `lease_lost`: on record, not applied.
+    public static func recording(
+        _ outcome: AttemptOutcome, attempt: Int, operation: SubmissionOperation?, worker: String,
+        startedAt: Date, finishedAt: Date, leaseLost: Bool, requestHash: String?
+    ) -> AttemptHistoryEntry {
+        let httpStatus: Int? = switch outcome {
+        case .delivered(let receipt): receipt.httpStatus
+        case .retry(_, let error), .failed(_, let error): error.httpStatus
+        }
+        let message: String? = switch outcome {
+        case .delivered(let receipt): receipt.adoptedExisting ? "adopted an existing remote record found by marker" : receipt.summary
+        case .retry(_, let error): error.message
+        case .failed(let reason, _): reason
+        }
+        return AttemptHistoryEntry(
+            attemptNumber: attempt, operation: operation, worker: worker, startedAt: startedAt, finishedAt: finishedAt,
+            outcome: leaseLost ? "lease_lost" : outcome.storedName, httpStatus: httpStatus, errorKind: outcome.error?.kind,
+            message: leaseLost ? "lease lost before settling; this attempt's result was not applied: \(message ?? "")" : message,
+            durationMilliseconds: max(0, Int((finishedAt.timeIntervalSince(startedAt) * 1_000).rounded())),
+            requestHash: requestHash
+        )
+    }
 }
 
 /// An operator action refused as a whole; nothing was changed.

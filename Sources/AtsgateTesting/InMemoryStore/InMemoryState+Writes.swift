@@ -108,27 +108,13 @@ extension InMemoryState {
         _ subject: AttemptRow.Subject, organisationID: OrganisationID, attempt: Int, operation: SubmissionOperation?,
         worker: String, startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, leaseLost: Bool, requestHash: String?
     ) {
-        let httpStatus: Int? = switch outcome {
-        case .delivered(let receipt): receipt.httpStatus
-        case .retry(_, let error), .failed(_, let error): error.httpStatus
-        }
-        let message: String? = switch outcome {
-        case .delivered(let receipt): receipt.adoptedExisting ? "adopted an existing remote record found by marker" : receipt.summary
-        case .retry(_, let error): error.message
-        case .failed(let reason, _): reason
-        }
-        let durationMilliseconds = max(0, Int((finishedAt.timeIntervalSince(startedAt) * 1_000).rounded()))
-        attempts[nextID(.attempts)] = AttemptRow(
-            organisationID: organisationID,
-            subject: subject,
-            history: AttemptHistoryEntry(
-                attemptNumber: attempt, operation: operation, worker: worker, startedAt: startedAt.atStoragePrecision,
-                finishedAt: finishedAt.atStoragePrecision, outcome: leaseLost ? "lease_lost" : outcome.storedName, httpStatus: httpStatus,
-                errorKind: outcome.error?.kind,
-                message: leaseLost ? "lease lost before settling; this attempt's result was not applied: \(message ?? "")" : message,
-                durationMilliseconds: durationMilliseconds, requestHash: requestHash
-            )
+        var history = AttemptHistoryEntry.recording(
+            outcome, attempt: attempt, operation: operation, worker: worker, startedAt: startedAt, finishedAt: finishedAt,
+            leaseLost: leaseLost, requestHash: requestHash
         )
+        history.startedAt = startedAt.atStoragePrecision
+        history.finishedAt = finishedAt.atStoragePrecision
+        attempts[nextID(.attempts)] = AttemptRow(organisationID: organisationID, subject: subject, history: history)
     }
 
     /// Mirrors `SQLiteStore.save(_:of:now:db:)`.
