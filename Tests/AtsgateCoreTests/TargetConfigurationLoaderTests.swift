@@ -68,12 +68,31 @@ struct TargetConfigurationLoaderTests {
         #expect(target.rateLimit.requestsPerSecond * 60 == 1_500)
     }
 
+    @Test("Loxo's default send rate is a 20 requests/s ceiling; webhooks keep 5")
+    func loxoRate() throws {
+        let loxo = try TargetConfigurationLoader.parse("kind: loxo\nagency_slug: a\napi_key_env: K\n", name: "loxo", file: "connectors/loxo.yaml")
+        #expect(loxo.rateLimit == RateLimitSettings(requestsPerSecond: 20, burst: 20))
+        let webhook = try TargetConfigurationLoader.parse("kind: webhook\nurl: https://hr.example/jobs\n", name: "hr", file: "connectors/hr.yaml")
+        #expect(webhook.rateLimit == RateLimitSettings())
+    }
+
+    @Test("Redos within an attempt default to 3; 0 turns them off")
+    func redos() throws {
+        let plain = try TargetConfigurationLoader.parse("kind: loxo\nagency_slug: a\napi_key_env: K\n", name: "loxo", file: "connectors/loxo.yaml")
+        #expect(plain.retry.redosPerAttempt == 3)
+        let off = try TargetConfigurationLoader.parse(
+            "kind: loxo\nagency_slug: a\napi_key_env: K\nretry:\n  redos_per_attempt: 0\n", name: "loxo", file: "connectors/loxo.yaml"
+        )
+        #expect(off.retry.redosPerAttempt == 0)
+    }
+
     @Test("Each broken file names its file, line, field and reason", arguments: [
         ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeot: 5s\n", "connectors/t.yaml:4: field 'timeot': unknown key"),
         ("kind: loxo\nagency_slug: a\n", "connectors/t.yaml:1: field 'api_key_env': is required"),
         ("kind: loxo\nagency_slug: a\napi_key_env: sk-live-123\n", "connectors/t.yaml:3: field 'api_key_env': must name an environment variable"),
         ("kind: sap\n", "connectors/t.yaml:1: field 'kind': 'sap' is not one of: loxo, bullhorn, email, webhook"),
         ("kind: loxo\nagency_slug: a\napi_key_env: K\nretry:\n  max_attempts: 0\n", "connectors/t.yaml:5: field 'retry.max_attempts': must be a whole number of at least 1"),
+        ("kind: loxo\nagency_slug: a\napi_key_env: K\nretry:\n  redos_per_attempt: -1\n", "connectors/t.yaml:5: field 'retry.redos_per_attempt': must be a whole number of at least 0"),
         ("kind: loxo\nagency_slug: a\napi_key_env: K\ntimeout: soon\n", "connectors/t.yaml:4: field 'timeout': 'soon' is not a duration"),
         ("kind: email\nsmtp_url: http://mail\nfrom: a@b.example\nto: [c@d.example]\n", "connectors/t.yaml:2: field 'smtp_url': must be an smtp:// or smtps:// URL"),
         ("kind: email\nsmtp_url: smtp://mail\nfrom: a@b.example\nto: [not-an-address]\n", "connectors/t.yaml:4: field 'to': lists an address that is not valid"),
