@@ -153,11 +153,7 @@ let package = Package(
         .plugin(name: "BuildStamp", capability: .buildTool()),
         .testTarget(
             name: "AtsgateCoreTests",
-            dependencies: [
-                "AtsgateCore", "AtsgateTesting",
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["AtsgateCore", "AtsgateTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -176,6 +172,8 @@ let package = Package(
             dependencies: [
                 "AtsgateCore", "AtsgateSQLite", "AtsgateTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
