@@ -46,7 +46,15 @@ extension BullhornConnector {
             return id
         } catch {
             guard Self.mayHaveStored(error) else { throw error }
-            return try await findAfterFailedCreate(search, key, failure: error)
+            do throws(ConnectorError) {
+                return try await findAfterFailedCreate(search, key, failure: error)
+            } catch {
+                // Not found (or the search failed) right after a create that may have stored the
+                // record: the search may not show it yet, so it is not redone at once.
+                var unknown = error
+                unknown.isUnknownCreate = true
+                throw unknown
+            }
         }
     }
 

@@ -72,7 +72,7 @@ public struct LoxoConnector: RequestPreviewing {
             }
             let companyID = try await companyID(for: request, learned: &learned)
             let job = try requests.mappedJob(request.snapshot, companyID: companyID)
-            let (status, answer) = try await api.send(requests.createJob(job))
+            let (status, answer) = try await sendCreate(requests.createJob(job))
             guard let created = LoxoJob(answer: answer) else {
                 throw .rejected(Self.nullIDReason(status: status, sent: job), httpStatus: status)
             }
@@ -159,7 +159,7 @@ public struct LoxoConnector: RequestPreviewing {
         if let known = request.references.companies[company.id] { return known }
         let id = try await directory.id(for: "company:\(Self.normalized(company.name))") { () throws(ConnectorError) in
             if let found = try await findCompany(named: company.name) { return found }
-            let (status, answer) = try await api.send(requests.createCompany(for: request.snapshot))
+            let (status, answer) = try await sendCreate(requests.createCompany(for: request.snapshot))
             guard let created = (answer["company"] ?? answer)["id"]?.text else {
                 throw .rejected("Loxo created no company '\(company.name)' (answer \(status) without an id)", httpStatus: status)
             }
@@ -206,9 +206,27 @@ public struct LoxoConnector: RequestPreviewing {
         for person in people {
             let remoteID = try await personID(for: person, request, learned: &learned)
             guard !attached.contains(remoteID) else { continue }
-            _ = try await api.send(requests.attachContact(person, remoteID: remoteID, toJob: job.id, of: request.snapshot))
+            do {
+                _ = try await api.send(requests.attachContact(person, remoteID: remoteID, toJob: job.id, of: request.snapshot))
+            } catch where error.mayHaveReachedTarget {
+                // The contact may be attached now: a redo reads the job's contacts again.
+                progress.completedSteps.remove(Self.contactsRead)
+                throw error
+            }
             attached.insert(remoteID)
             progress.completedSteps.insert(Self.attachedStep(remoteID))
+        }
+    }
+
+    /// A `POST` that creates a job, company or person: if it may have reached Loxo, what it made
+    /// is found again only through Loxo's search, so it is not redone at once (``ConnectorError/isUnknownCreate``).
+    private func sendCreate(_ planned: PlannedRequest) async throws(ConnectorError) -> (status: Int, json: JSONValue) {
+        do {
+            return try await api.send(planned)
+        } catch {
+            var failure = error
+            failure.isUnknownCreate = error.mayHaveReachedTarget
+            throw failure
         }
     }
 
@@ -238,7 +256,7 @@ public struct LoxoConnector: RequestPreviewing {
                 return Self.sameName(candidate["name"]?.text, person.fullName)
             }
             if let found = match?["id"]?.text { return found }
-            let (status, created) = try await api.send(requests.createPerson(person, of: request.snapshot))
+            let (status, created) = try await sendCreate(requests.createPerson(person, of: request.snapshot))
             guard let createdID = (created["person"] ?? created)["id"]?.text else {
                 throw .rejected("Loxo created no person for contact \(person.id) (answer \(status) without an id)", httpStatus: status)
             }

@@ -29,7 +29,7 @@ struct CommandFailure {
         case let error as ConnectorError:
             self.init(message: "atsgate: \(error)", exitCode: error.kind == .config ? Code.usageOrInput : Code.unreachable)
         case let error as StoreError:
-            let code = error.code == .unsupportedEngine ? Code.usageOrInput : Code.unreachable
+            let code = [.unsupportedEngine, .invalidLocation].contains(error.code) ? Code.usageOrInput : Code.unreachable
             self.init(message: "atsgate: \(error)", exitCode: code)
         default:
             // ArgumentParser's own errors: help and version print to stdout with 0, usage errors exit 2 (not 64).

@@ -20,7 +20,7 @@ enum StoreLocation: Hashable {
         if let scheme = path.range(of: "://").map({ path[..<$0.lowerBound] }), !scheme.contains("/") {
             throw StoreError(.unsupportedEngine, "--database: no storage engine is called '\(scheme)'; use a SQLite path, sqlite:PATH or postgres://")
         }
-        guard !path.isEmpty else { throw StoreError(.unavailable, "--database: the SQLite path is empty") }
+        guard !path.isEmpty else { throw StoreError(.invalidLocation, "--database: the SQLite path is empty") }
         self = .sqlite(path: path)
     }
 

@@ -6,14 +6,21 @@ import Testing
 /// When a failed delivery is done again within its attempt, and with what.
 @Suite("Redos within an attempt")
 struct AttemptRedoTests {
-    let unavailable = ConnectorError.transient("Loxo answered POST /jobs with 503", httpStatus: 503, mayHaveReachedTarget: true)
+    let unavailable = ConnectorError.transient("Loxo answered POST /jobs/L-1/contacts with 503", httpStatus: 503, mayHaveReachedTarget: true)
+    static let snapshot = JobSnapshot(
+        job: Job(organisationID: "org-a", id: "job-1", companyID: "co-1", title: "Backend Engineer"),
+        version: 1,
+        company: Company(organisationID: "org-a", id: "co-1", name: "Halcyon Robotics")
+    )
+    /// A create whose job exists (an earlier try made it): what most redos finish.
+    let finishing = SubmissionRequest(operation: .create, snapshot: Self.snapshot, externalID: "L-1")
 
     func pause(
-        after error: ConnectorError, redo: Int = 1, capabilities: ConnectorCapabilities = .ats,
+        after error: ConnectorError, of request: SubmissionRequest? = nil, redo: Int = 1, capabilities: ConnectorCapabilities = .ats,
         timeLeft: Duration = .seconds(300), jitter: Double = 1
     ) -> Duration? {
         AttemptRedo.pause(
-            after: error, redo: redo, maximumRedos: 3, capabilities: capabilities,
+            after: error, of: request ?? finishing, redo: redo, maximumRedos: 3, capabilities: capabilities,
             timeLeft: timeLeft, requestTimeout: .seconds(30), jitter: jitter
         )
     }
@@ -25,7 +32,8 @@ struct AttemptRedoTests {
         #expect(pause(after: unavailable, redo: 3, jitter: 0) == .seconds(1))
         #expect(pause(after: unavailable, redo: 4) == nil)
         #expect(AttemptRedo.pause(
-            after: unavailable, redo: 1, maximumRedos: 0, capabilities: .ats, timeLeft: .seconds(300), requestTimeout: .seconds(30), jitter: 1
+            after: unavailable, of: finishing, redo: 1, maximumRedos: 0, capabilities: .ats,
+            timeLeft: .seconds(300), requestTimeout: .seconds(30), jitter: 1
         ) == nil, "redos_per_attempt: 0 turns redos off")
     }
 
@@ -50,6 +58,20 @@ struct AttemptRedoTests {
         #expect(pause(after: .transient("connection refused"), capabilities: .mailbox) != nil, "nothing left: safe to repeat")
     }
 
+    @Test("A create that may have made a record only a search finds is not redone at once: the search may not show it yet")
+    func unknownCreates() {
+        let fresh = SubmissionRequest(operation: .create, snapshot: Self.snapshot)
+        let jobPost = ConnectorError.transient("Loxo answered POST /jobs with 503", httpStatus: 503, mayHaveReachedTarget: true)
+        #expect(pause(after: jobPost, of: fresh) == nil, "the job's id is unknown: only a marker search would find it")
+        #expect(pause(after: jobPost.with(progress: DeliveryProgress(externalID: "L-1")), of: fresh) != nil, "the failed try made the job and knows its id")
+        #expect(pause(after: .transient("connection refused"), of: fresh) != nil, "nothing reached the target")
+        var personPost = ConnectorError.transient("Loxo answered POST /people with 503", httpStatus: 503, mayHaveReachedTarget: true)
+        personPost.isUnknownCreate = true
+        #expect(pause(after: personPost, of: finishing) == nil, "a person found again only by an email search")
+        let update = SubmissionRequest(operation: .update, snapshot: Self.snapshot, externalID: "L-1")
+        #expect(pause(after: unavailable, of: update) != nil, "a PUT of the job's fields is safe to repeat")
+    }
+
     @Test("No redo whose pause and one whole request do not fit before the deadline")
     func deadline() {
         #expect(pause(after: unavailable, timeLeft: .seconds(30.5)) == .milliseconds(500))
@@ -59,13 +81,8 @@ struct AttemptRedoTests {
 
     @Test("The redo carries the job the failed try created, the references it learned, and whether anything may have reached the target")
     func nextRequest() {
-        let snapshot = JobSnapshot(
-            job: Job(organisationID: "org-a", id: "job-1", companyID: "co-1", title: "Backend Engineer"),
-            version: 1,
-            company: Company(organisationID: "org-a", id: "co-1", name: "Halcyon Robotics")
-        )
         let first = SubmissionRequest(
-            operation: .create, snapshot: snapshot,
+            operation: .create, snapshot: Self.snapshot,
             references: RemoteReferences(companies: ["co-1": "C-1"])
         )
         let progress = DeliveryProgress(externalID: "L-1", learnedReferences: RemoteReferences(people: ["p-1": "P-1"]))

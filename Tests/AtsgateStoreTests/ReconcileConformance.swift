@@ -143,6 +143,17 @@ extension StoreConformance {
             #expect(job3.detail.contains("not qualified"))
         }
 
+        @Test("Findings of a run that does not exist are refused, and nothing is stored", arguments: StoreEngine.allCases)
+        func findingsNeedTheirRun(_ engine: StoreEngine) async throws {
+            let subject = try await prepared(engine)
+            let before = try await subject.snapshot()
+            let finding = ReconcileFinding(category: .unsynced, jobID: "job-3", remoteID: nil, detail: "planted")
+            await #expect(throws: StoreError.self) {
+                try await subject.store.recordFindings([finding], runID: 999, organisationID: "org-a")
+            }
+            #expect(try await subject.snapshot() == before)
+        }
+
         @Test("A second remote job carrying a marker is reported as duplicate_remote and never repaired", arguments: StoreEngine.allCases)
         func duplicateIsReportedOnly(_ engine: StoreEngine) async throws {
             let subject = try await prepared(engine)

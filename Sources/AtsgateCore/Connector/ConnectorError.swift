@@ -14,6 +14,11 @@ public struct ConnectorError: Error, Hashable, Sendable, CustomStringConvertible
     /// What the failed delivery did get done at the target, so the next attempt goes on from
     /// there instead of starting over: the job it created, the companies and people it found or made.
     public var progress: DeliveryProgress?
+    /// The failed write may have created a record that only a search finds again (a job by its
+    /// marker, a company by name, a person by email), and a target's search index may not show a
+    /// record made a moment ago: such a write is repeated only after the outbox's backoff, never
+    /// redone within the attempt.
+    public var isUnknownCreate: Bool = false
 
     public init(
         kind: ErrorKind, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil, mayHaveReachedTarget: Bool = false,

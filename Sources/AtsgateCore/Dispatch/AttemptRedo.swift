@@ -10,7 +10,7 @@ import Foundation
 /// (`transient`, `rate_limited`), only when repeating is safe, and only while the target's
 /// ``RetryBudget`` allows: a target that stops answering spends the budget in a few redos, and
 /// from then on its rows take the outbox's backoff and the circuit breaker's cool-downs.
-struct AttemptRedo {
+enum AttemptRedo {
     /// The first pause after a transient failure; it doubles for each further redo.
     static let firstPause: Duration = .milliseconds(500)
     /// After a 429 without Retry-After (Bullhorn's documented advice is one second).
@@ -24,10 +24,10 @@ struct AttemptRedo {
     ///   - timeLeft: until the attempt's deadline; a redo that cannot make one whole request
     ///     (`requestTimeout`) after its pause is not started.
     static func pause(
-        after error: ConnectorError, redo: Int, maximumRedos: Int, capabilities: ConnectorCapabilities,
+        after error: ConnectorError, of request: SubmissionRequest, redo: Int, maximumRedos: Int, capabilities: ConnectorCapabilities,
         timeLeft: Duration, requestTimeout: Duration, jitter: Double
     ) -> Duration? {
-        guard redo <= maximumRedos, isSafeToRepeat(after: error, capabilities: capabilities) else { return nil }
+        guard redo <= maximumRedos, isSafeToRepeat(after: error, of: request, capabilities: capabilities) else { return nil }
         let pause: Duration
         switch error.kind {
         case .rateLimited:
@@ -41,11 +41,16 @@ struct AttemptRedo {
         return pause + requestTimeout <= timeLeft ? pause : nil
     }
 
-    /// A failure that may have reached the target is repeated only where the connector can find
-    /// what it made (by marker), so a create is adopted rather than made twice. A mailbox cannot
-    /// be searched: an email that may have gone out is not sent again within the attempt.
-    static func isSafeToRepeat(after error: ConnectorError, capabilities: ConnectorCapabilities) -> Bool {
-        !error.mayHaveReachedTarget || capabilities.contains(.lookupByMarker)
+    /// A failure that may have reached the target is redone only where what it may have made
+    /// can be found again at once. Not a create whose record only a search finds (the job before
+    /// its id is known, a company, a person): a search index may not show a record made half a
+    /// second ago, so that waits for the outbox's backoff, as before redos existed. Not a mailbox,
+    /// which cannot be searched at all: an email that may have gone out is not sent again.
+    static func isSafeToRepeat(after error: ConnectorError, of request: SubmissionRequest, capabilities: ConnectorCapabilities) -> Bool {
+        guard error.mayHaveReachedTarget else { return true }
+        let jobIDKnown = (error.progress?.externalID ?? request.externalID) != nil
+        if error.isUnknownCreate || (request.operation == .create && !jobIDKnown) { return false }
+        return capabilities.contains(.lookupByMarker)
     }
 
     /// The request for the redo: the job the failed try created, the references it learned, the

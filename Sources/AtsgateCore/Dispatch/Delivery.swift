@@ -13,6 +13,8 @@ struct Delivery: Sendable {
     let gates: [TargetName: TargetGate]
     let settlements: SettlementQueue
     let workerID: String
+    /// Set when the worker shuts down: no delivery is redone after that.
+    let stopping: StopFlag
     let logger: Logger
 
     /// A successful request frees its `slot` before the settlement is written, so the target's
@@ -27,11 +29,13 @@ struct Delivery: Sendable {
         )
         let started = clock.now()
         let deadline = entry.leaseExpiresAt.map { $0.adding(.zero - OutboxDispatcher.settleMargin) } ?? started.adding(target.attemptTimeout)
+        // What the last try sent, for the attempt's request hash.
+        var sent = request
         let (result, tally) = await attempt(target: target, deadline: deadline) { connector throws(ConnectorError) in
             guard connector.capabilities.supports(entry.operation) else {
                 throw .unsupported(entry.operation.rawValue, target: target.name)
             }
-            return try await submit(request, to: connector, target: target, deadline: deadline)
+            return try await submit(request, to: connector, target: target, deadline: deadline, lastSent: &sent)
         }
         if case .success = result { slot.release() }
         let outcome = await decide(result, target: target, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt, previousErrorKind: entry.lastErrorKind)
@@ -39,7 +43,7 @@ struct Delivery: Sendable {
             entryID: entry.id, organisationID: entry.organisationID, target: entry.target, leaseOwner: workerID,
             attempt: entry.attempts, operation: entry.operation, mappedJobVersion: claim.snapshot.version,
             startedAt: started, finishedAt: clock.now(), outcome: outcome, requests: tally,
-            requestHash: RequestFingerprint.of(RequestFingerprint.Sent(request)),
+            requestHash: RequestFingerprint.of(RequestFingerprint.Sent(sent)),
             circuitBreaker: target.circuitBreaker, notifiesDecisionMakers: target.notifyOnDelivery
         )
         do {
@@ -74,28 +78,31 @@ struct Delivery: Sendable {
     /// Submits `request`, and redoes it within the attempt after a failure ``AttemptRedo`` allows,
     /// going on from what the failed try got done. The failure that ends the attempt carries
     /// everything every try got done, and says it may have reached the target if any try may have.
+    /// - Parameter lastSent: the request of the last try.
     private func submit(
-        _ request: SubmissionRequest, to connector: any Connector, target: TargetConfiguration, deadline: Date
+        _ request: SubmissionRequest, to connector: any Connector, target: TargetConfiguration, deadline: Date,
+        lastSent: inout SubmissionRequest
     ) async throws(ConnectorError) -> SubmissionReceipt {
         var request = request
         var progress = DeliveryProgress()
         var mayHaveReachedTarget = false
         var redone: [ConnectorError] = []
         while true {
+            lastSent = request
             do throws(ConnectorError) {
                 var receipt = try await connector.submit(request)
                 receipt.learnedReferences = progress.learnedReferences.merging(receipt.learnedReferences)
                 if let last = redone.last {
-                    receipt.summary = [receipt.summary, "after \(redone.count) \(redone.count == 1 ? "redo" : "redos") within the attempt (last: \(last.message))"]
+                    receipt.summary = [receipt.summary, "after \(redone.count) \(redone.count == 1 ? "redo" : "redos") within the attempt (last: \(redactor.redact(last.message)))"]
                         .compactMap { $0 }.joined(separator: ", ")
                 }
                 return receipt
             } catch {
                 progress = progress.merging(error.progress)
                 mayHaveReachedTarget = mayHaveReachedTarget || error.mayHaveReachedTarget
-                guard !Task.isCancelled, AttemptBudget.current?.isSpent != true,
+                guard !Task.isCancelled, !stopping.isSet, AttemptBudget.current?.isSpent != true,
                       let pause = AttemptRedo.pause(
-                        after: error, redo: redone.count + 1, maximumRedos: target.retry.redosPerAttempt, capabilities: connector.capabilities,
+                        after: error, of: request, redo: redone.count + 1, maximumRedos: target.retry.redosPerAttempt, capabilities: connector.capabilities,
                         timeLeft: Duration(timeInterval: deadline.timeIntervalSince(clock.now())),
                         requestTimeout: target.timeout, jitter: jitter.next()
                       ),

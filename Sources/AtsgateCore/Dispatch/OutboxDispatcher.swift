@@ -154,7 +154,7 @@ public struct OutboxDispatcher: Service {
         let notificationsDeliverable = configuration.notificationTarget.map { name in targets.contains { $0.name == name } } ?? false
         let delivery = Delivery(
             store: store, catalog: catalog, connectors: connectors, clock: clock, redactor: redactor, jitter: jitter,
-            gates: gates, settlements: settlements, workerID: configuration.workerID, logger: logger
+            gates: gates, settlements: settlements, workerID: configuration.workerID, stopping: stopping, logger: logger
         )
 
         let leaseDurations = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, Self.leaseDuration(for: $0)) })

@@ -116,6 +116,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case corruptRow
         /// The URL names an engine this build cannot use.
         case unsupportedEngine
+        /// The URL names no usable place (an empty path).
+        case invalidLocation
     }
 
     public var code: Code

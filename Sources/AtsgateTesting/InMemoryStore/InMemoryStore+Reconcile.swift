@@ -33,6 +33,10 @@ extension InMemoryStore: ReconcileStore {
 
     public func recordFindings(_ findings: [ReconcileFinding], runID: Int64, organisationID: OrganisationID) async throws {
         try write { state in
+            // SQLite's foreign key from reconcile_findings to reconcile_runs.
+            guard state.reconcileRuns[runID] != nil else {
+                throw StoreError(.unavailable, "database write failed: FOREIGN KEY constraint failed (no reconcile run \(runID))")
+            }
             for finding in findings {
                 state.reconcileFindings[state.nextID(.reconcileFindings)] = FindingRow(runID: runID, organisationID: organisationID, finding: finding)
             }

@@ -2,7 +2,7 @@ public import AtsgateCore
 import Foundation
 import Synchronization
 
-/// A ``GatewayStore`` that keeps everything in memory, for tests and benchmarks: the SQLite
+/// A ``GatewayStore`` that keeps everything in memory, for tests: the SQLite
 /// engine's behaviour (rows, states, ids, errors, ordering, fencing) without a database.
 ///
 /// Every public method is one transaction: it works on a copy of the state and swaps the copy in
@@ -16,7 +16,9 @@ public final class InMemoryStore: Sendable {
 
     /// Runs `body` on a copy of the state and keeps the copy only if `body` returns.
     func write<T: Sendable>(_ body: (inout InMemoryState) throws -> T) throws -> T {
-        try state.withLock { current in
+        // As GRDB does: a cancelled task's store calls throw, so a caller that relies on it stops.
+        try Task.checkCancellation()
+        return try state.withLock { current in
             var copy = current
             let result = try body(&copy)
             current = copy
@@ -32,7 +34,8 @@ public final class InMemoryStore: Sendable {
     }
 
     func read<T: Sendable>(_ body: (InMemoryState) throws -> T) throws -> T {
-        try state.withLock { current in try body(current) }
+        try Task.checkCancellation()
+        return try state.withLock { current in try body(current) }
     }
 
     /// The whole state as it is now, to read without holding the lock (calling out to a caller's closure).
