@@ -51,6 +51,21 @@ public final class ManualClock: GatewayClock {
         }
     }
 
+    /// Returns once some task sleeps on this clock until no later than `window` from now: the
+    /// short pause a test waits for, not a loop's long poll.
+    public func untilSomeoneSleeps(endingWithin window: Duration) async {
+        @Sendable func sleepsSoon(_ state: State) -> Bool { state.sleepers.contains { $0.deadline <= state.now.adding(window) } }
+        while !Task.isCancelled, !state.withLock({ sleepsSoon($0) }) {
+            // Woken by the next sleeper to register, whatever its deadline; then look again.
+            let id = state.withLock { $0.sleepWaiters.makeID() }
+            await cancellableWait { continuation in
+                state.withLock { sleepsSoon($0) || !$0.sleepWaiters.add(id, (), continuation) }
+            } cancel: {
+                self.state.withLock { $0.sleepWaiters.cancel(id) }
+            }
+        }
+    }
+
     public func sleep(for duration: Duration) async throws {
         try await sleep { now in now.adding(duration) }
     }

@@ -21,7 +21,7 @@ struct AttemptRedoTests {
     ) -> Duration? {
         AttemptRedo.pause(
             after: error, of: request ?? finishing, redo: redo, maximumRedos: 3, capabilities: capabilities,
-            timeLeft: timeLeft, requestTimeout: .seconds(30), jitter: jitter
+            searchWait: .seconds(5), timeLeft: timeLeft, requestTimeout: .seconds(30), jitter: jitter
         )
     }
 
@@ -33,7 +33,7 @@ struct AttemptRedoTests {
         #expect(pause(after: unavailable, redo: 4) == nil)
         #expect(AttemptRedo.pause(
             after: unavailable, of: finishing, redo: 1, maximumRedos: 0, capabilities: .ats,
-            timeLeft: .seconds(300), requestTimeout: .seconds(30), jitter: 1
+            searchWait: .seconds(5), timeLeft: .seconds(300), requestTimeout: .seconds(30), jitter: 1
         ) == nil, "redos_per_attempt: 0 turns redos off")
     }
 
@@ -58,18 +58,20 @@ struct AttemptRedoTests {
         #expect(pause(after: .transient("connection refused"), capabilities: .mailbox) != nil, "nothing left: safe to repeat")
     }
 
-    @Test("A create that may have made a record only a search finds is not redone at once: the search may not show it yet")
+    @Test("A create that may have made a record only a search finds is redone no sooner than the outbox's first backoff")
     func unknownCreates() {
         let fresh = SubmissionRequest(operation: .create, snapshot: Self.snapshot)
         let jobPost = ConnectorError.transient("Loxo answered POST /jobs with 503", httpStatus: 503, mayHaveReachedTarget: true)
-        #expect(pause(after: jobPost, of: fresh) == nil, "the job's id is unknown: only a marker search would find it")
-        #expect(pause(after: jobPost.with(progress: DeliveryProgress(externalID: "L-1")), of: fresh) != nil, "the failed try made the job and knows its id")
-        #expect(pause(after: .transient("connection refused"), of: fresh) != nil, "nothing reached the target")
+        #expect(pause(after: jobPost, of: fresh) == .seconds(5), "the job's id is unknown: only a marker search would find it")
+        #expect(pause(after: jobPost, of: fresh, timeLeft: .seconds(34)) == nil, "the wait and one request must fit before the deadline")
+        #expect(pause(after: jobPost.with(progress: DeliveryProgress(externalID: "L-1")), of: fresh) == .milliseconds(500), "the failed try made the job and knows its id")
+        #expect(pause(after: .transient("connection refused"), of: fresh) == .milliseconds(500), "nothing reached the target")
         var personPost = ConnectorError.transient("Loxo answered POST /people with 503", httpStatus: 503, mayHaveReachedTarget: true)
         personPost.isUnknownCreate = true
-        #expect(pause(after: personPost, of: finishing) == nil, "a person found again only by an email search")
+        #expect(pause(after: personPost, of: finishing) == .seconds(5), "a person found again only by an email search")
+        #expect(pause(after: personPost, of: finishing, capabilities: .mailbox) == nil)
         let update = SubmissionRequest(operation: .update, snapshot: Self.snapshot, externalID: "L-1")
-        #expect(pause(after: unavailable, of: update) != nil, "a PUT of the job's fields is safe to repeat")
+        #expect(pause(after: unavailable, of: update) == .milliseconds(500), "a PUT of the job's fields is safe to repeat")
     }
 
     @Test("No redo whose pause and one whole request do not fit before the deadline")

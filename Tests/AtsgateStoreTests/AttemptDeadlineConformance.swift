@@ -26,10 +26,10 @@ extension StoreConformance {
         }
 
         /// Runs a worker until nothing is due now (retries scheduled later do not count).
-        func deliverDue(_ temporary: StoreFixture, catalog: TargetCatalog) async throws {
+        func deliverDue(_ temporary: StoreFixture, catalog: TargetCatalog, pollInterval: Duration = .seconds(1)) async throws {
             try await OutboxDispatcher(
                 store: temporary.store, catalog: catalog, connectors: [Fixtures.loxo: connector],
-                configuration: .init(workerID: "worker-1", untilIdle: true), clock: clock, jitter: JitterSource(seed: 7),
+                configuration: .init(workerID: "worker-1", pollInterval: pollInterval, untilIdle: true), clock: clock, jitter: JitterSource(seed: 7),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             ).run()
         }
@@ -137,11 +137,12 @@ extension StoreConformance {
 
         // MARK: - Redos within an attempt, on the same clock and scripted steps
 
-        /// Runs a worker (redos are on by default); each time it pauses before a redo, moves the clock past the pause.
+        /// Runs a worker (redos are on by default) that polls only hourly; each time a delivery
+        /// pauses before a redo (at most 2 s), moves the clock past the pause.
         func deliverDueRedoing(_ temporary: StoreFixture, pauses: Int) async throws {
-            let runner = Task { try await deliverDue(temporary, catalog: catalog()) }
+            let runner = Task { try await deliverDue(temporary, catalog: catalog(), pollInterval: .seconds(3_600)) }
             for _ in 0..<pauses {
-                await clock.untilSomeoneSleeps()
+                await clock.untilSomeoneSleeps(endingWithin: .seconds(2))
                 clock.advance(by: .seconds(2))
             }
             try await runner.value

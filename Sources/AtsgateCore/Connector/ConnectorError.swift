@@ -16,8 +16,7 @@ public struct ConnectorError: Error, Hashable, Sendable, CustomStringConvertible
     public var progress: DeliveryProgress?
     /// The failed write may have created a record that only a search finds again (a job by its
     /// marker, a company by name, a person by email), and a target's search index may not show a
-    /// record made a moment ago: such a write is repeated only after the outbox's backoff, never
-    /// redone within the attempt.
+    /// record made a moment ago: it is repeated no sooner than the outbox's first backoff.
     public var isUnknownCreate: Bool = false
 
     public init(

@@ -16,41 +16,56 @@ enum AttemptRedo {
     /// After a 429 without Retry-After (Bullhorn's documented advice is one second).
     static let rateLimitedPause: Duration = .seconds(1)
 
-    /// What the delivery has to go on with, and how long to pause first; `nil` when the failure
-    /// must go back to the outbox.
+    /// How long to pause before the redo; `nil` when the failure must go back to the outbox.
     /// - Parameters:
     ///   - redo: the number of the redo this would be (1 for the first); at most `maximumRedos`.
+    ///   - searchWait: the pause before a redo that must find a record through the target's
+    ///     search (``Safety/afterSearchWait``): the outbox's first backoff, `retry.base_delay`.
     ///   - jitter: a uniform random number in 0…1; the pause is 50–100 % of its nominal length.
     ///   - timeLeft: until the attempt's deadline; a redo that cannot make one whole request
     ///     (`requestTimeout`) after its pause is not started.
     static func pause(
         after error: ConnectorError, of request: SubmissionRequest, redo: Int, maximumRedos: Int, capabilities: ConnectorCapabilities,
-        timeLeft: Duration, requestTimeout: Duration, jitter: Double
+        searchWait: Duration, timeLeft: Duration, requestTimeout: Duration, jitter: Double
     ) -> Duration? {
-        guard redo <= maximumRedos, isSafeToRepeat(after: error, of: request, capabilities: capabilities) else { return nil }
-        let pause: Duration
+        guard redo <= maximumRedos else { return nil }
+        let nominal: Duration
         switch error.kind {
         case .rateLimited:
-            pause = error.retryAfter ?? rateLimitedPause
+            nominal = error.retryAfter ?? rateLimitedPause
         case .transient:
-            let nominal = firstPause * (1 << (redo - 1))
-            pause = nominal * (0.5 + 0.5 * min(max(jitter, 0), 1))
+            nominal = firstPause * (1 << (redo - 1)) * (0.5 + 0.5 * min(max(jitter, 0), 1))
         default:
             return nil
+        }
+        let pause: Duration
+        switch safety(after: error, of: request, capabilities: capabilities) {
+        case .never: return nil
+        case .atOnce: pause = nominal
+        case .afterSearchWait: pause = max(nominal, searchWait)
         }
         return pause + requestTimeout <= timeLeft ? pause : nil
     }
 
-    /// A failure that may have reached the target is redone only where what it may have made
-    /// can be found again at once. Not a create whose record only a search finds (the job before
-    /// its id is known, a company, a person): a search index may not show a record made half a
-    /// second ago, so that waits for the outbox's backoff, as before redos existed. Not a mailbox,
-    /// which cannot be searched at all: an email that may have gone out is not sent again.
-    static func isSafeToRepeat(after error: ConnectorError, of request: SubmissionRequest, capabilities: ConnectorCapabilities) -> Bool {
-        guard error.mayHaveReachedTarget else { return true }
+    /// Whether, and how soon, a failed delivery may be done again within its attempt.
+    enum Safety: Hashable {
+        /// Nothing reached the target, or what did is found again by a direct read (the job by its
+        /// id, its contacts) or repeats harmlessly (a `PUT`).
+        case atOnce
+        /// A create that may have made a record which only a search finds again (the job before
+        /// its id is known, a company, a person): a search index may not show a record made half a
+        /// second ago, so the redo waits as long as the outbox's first backoff would have — the
+        /// wait every retry had before redos existed — keeping the row in hand.
+        case afterSearchWait
+        /// A mailbox cannot be searched at all: an email that may have gone out is not sent again.
+        case never
+    }
+
+    static func safety(after error: ConnectorError, of request: SubmissionRequest, capabilities: ConnectorCapabilities) -> Safety {
+        guard error.mayHaveReachedTarget else { return .atOnce }
+        guard capabilities.contains(.lookupByMarker) else { return .never }
         let jobIDKnown = (error.progress?.externalID ?? request.externalID) != nil
-        if error.isUnknownCreate || (request.operation == .create && !jobIDKnown) { return false }
-        return capabilities.contains(.lookupByMarker)
+        return error.isUnknownCreate || (request.operation == .create && !jobIDKnown) ? .afterSearchWait : .atOnce
     }
 
     /// The request for the redo: the job the failed try created, the references it learned, the

@@ -103,6 +103,7 @@ struct Delivery: Sendable {
                 guard !Task.isCancelled, !stopping.isSet, AttemptBudget.current?.isSpent != true,
                       let pause = AttemptRedo.pause(
                         after: error, of: request, redo: redone.count + 1, maximumRedos: target.retry.redosPerAttempt, capabilities: connector.capabilities,
+                        searchWait: RetryPolicy(settings: target.retry).delay(afterAttempt: 1, jitter: jitter.next()),
                         timeLeft: Duration(timeInterval: deadline.timeIntervalSince(clock.now())),
                         requestTimeout: target.timeout, jitter: jitter.next()
                       ),
