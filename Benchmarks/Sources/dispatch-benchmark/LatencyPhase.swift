@@ -81,7 +81,7 @@ struct LatencyPhase {
         )
     }
 
-    /// Qualifies job i at start + i/rate (catching up without sleeping when behind) and rings the doorbell.
+    /// Qualifies job i at start + i/rate (catching up without sleeping when behind).
     /// - Returns: how long qualifying took.
     private func qualifyPaced(store: SQLiteStore) async throws -> Duration {
         let clock = ContinuousClock()
@@ -90,8 +90,8 @@ struct LatencyPhase {
         for index in 1...jobs {
             let due = start + interval * (index - 1)
             if due > clock.now { try await clock.sleep(until: due) }
+            // The store rings the workers after the commit.
             try await setup.qualify(BenchmarkDataset.jobID(index), in: store)
-            FIFODoorbell(databasePath: path).notifyWorkers()
         }
         return clock.now - start
     }
