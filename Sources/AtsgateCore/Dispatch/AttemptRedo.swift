@@ -68,6 +68,11 @@ enum AttemptRedo {
         return error.isUnknownCreate || (request.operation == .create && !jobIDKnown) ? .afterSearchWait : .atOnce
     }
 
+    /// `2 redos within the attempt`, for the attempt's record.
+    static func describe(count: Int) -> String {
+        "\(count) \(count == 1 ? "redo" : "redos") within the attempt"
+    }
+
     /// The request for the redo: the job the failed try created, the references it learned, the
     /// steps it finished, and whether any try so far may have reached the target (then a create
     /// is looked up first).

@@ -93,7 +93,7 @@ struct Delivery: Sendable {
                 var receipt = try await connector.submit(request)
                 receipt.learnedReferences = progress.learnedReferences.merging(receipt.learnedReferences)
                 if let last = redone.last {
-                    receipt.summary = [receipt.summary, "after \(redone.count) \(redone.count == 1 ? "redo" : "redos") within the attempt (last: \(redactor.redact(last.message)))"]
+                    receipt.summary = [receipt.summary, "after \(AttemptRedo.describe(count: redone.count)) (last: \(redactor.redact(last.message)))"]
                         .compactMap { $0 }.joined(separator: ", ")
                 }
                 return receipt
@@ -113,7 +113,7 @@ struct Delivery: Sendable {
                     last.progress = progress.isEmpty ? nil : progress
                     last.mayHaveReachedTarget = mayHaveReachedTarget
                     if !redone.isEmpty {
-                        last.message = "\(last.message) (after \(redone.count) \(redone.count == 1 ? "redo" : "redos") within the attempt)"
+                        last.message = "\(last.message) (after \(AttemptRedo.describe(count: redone.count)))"
                     }
                     throw last
                 }
