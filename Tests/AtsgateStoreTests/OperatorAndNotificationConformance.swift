@@ -64,6 +64,15 @@ extension StoreConformance {
             #expect(try await subject.store.outboxEntry(id: row.id)?.status == .pending)
         }
 
+        @Test("Test support plants only on rows that exist, alike on every engine", arguments: StoreEngine.allCases)
+        func plantingNeedsARow(_ engine: StoreEngine) async throws {
+            let subject = try await dispatch.prepared(engine)
+            let before = try await subject.snapshot()
+            await #expect(throws: OperatorActionError.self) { try await subject.store.plantSent(entryID: 999, externalID: "L-9", jobVersion: 1) }
+            await #expect(throws: OperatorActionError.self) { try await subject.store.plantFailed(entryID: 999, kind: .rejected, message: "x") }
+            #expect(try await subject.snapshot() == before)
+        }
+
         @Test("Cancel takes pending and failed rows; in-flight and sent rows are refused and nothing changes", arguments: StoreEngine.allCases)
         func cancel(_ engine: StoreEngine) async throws {
             let subject = try await dispatch.prepared(engine)

@@ -11,16 +11,18 @@ extension SQLiteStore: StoreTestSupport {
     }
 
     public func plantSent(entryID: Int64, externalID: String, jobVersion: Int) async throws {
-        try await execute(
-            "UPDATE job_external_submissions SET status = 'sent', next_attempt_at = NULL, external_id = ?, sent_job_version = ? WHERE id = ?",
-            [externalID, jobVersion, entryID]
+        try await plant(
+            entryID,
+            "status = 'sent', next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, external_id = ?, sent_job_version = ?",
+            [externalID, jobVersion]
         )
     }
 
     public func plantFailed(entryID: Int64, kind: ErrorKind, message: String) async throws {
-        try await execute(
-            "UPDATE job_external_submissions SET status = 'failed', next_attempt_at = NULL, last_error_kind = ?, last_error_message = ? WHERE id = ?",
-            [kind.rawValue, message, entryID]
+        try await plant(
+            entryID,
+            "status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error_kind = ?, last_error_message = ?",
+            [kind.rawValue, message]
         )
     }
 
@@ -70,6 +72,15 @@ extension SQLiteStore: StoreTestSupport {
                 )
             }
         }
+    }
+
+    /// Sets `assignments` on outbox row `entryID`; a row that does not exist is refused, as the in-memory engine refuses it.
+    private func plant(_ entryID: Int64, _ assignments: String, _ arguments: StatementArguments) async throws {
+        let changed = try await writer.write { db in
+            try db.execute(sql: "UPDATE job_external_submissions SET \(assignments) WHERE id = ?", arguments: arguments + [entryID])
+            return db.changesCount
+        }
+        guard changed == 1 else { throw OperatorActionError(.notFound, "no outbox row #\(entryID)") }
     }
 
     private func execute(_ sql: String, _ arguments: StatementArguments = []) async throws {
