@@ -8,22 +8,40 @@ extension StoreConformance {
     /// The store rings its workers after every commit that queues or re-queues work; callers never do.
     @Suite("Wake-ups", .timeLimit(.minutes(1)))
     struct Wakeups {
-        /// Counts the rings a listener hears.
+        /// Hears the rings a listener gets: each question is answered by the next ring, or by the
+        /// time limit when none comes.
         final class Ears: Sendable {
             let listener: any WakeupListener
-            private let rings: Counter
+            private let shared = Shared()
             private let hearing: Task<Void, Never>
 
-            final class Counter: Sendable {
-                let value = Mutex(0)
+            private struct State {
+                /// Rings heard and not asked about yet (rings close together coalesce into one).
+                var unheard = 0
+                var waiter: CheckedContinuation<Bool, Never>?
+            }
+
+            /// The state the hearing task, the question and its time limit share.
+            private final class Shared: Sendable {
+                let state = Mutex(State())
             }
 
             init(_ store: some GatewayStore) {
+                // The listener's pipe (or in-process queue) exists once `wakeups()` returns, so no
+                // ring after this is lost, even before the reader runs.
                 listener = store.wakeupListener()
-                let rings = Counter()
                 let stream = listener.wakeups()
-                hearing = Task { for await _ in stream { rings.value.withLock { $0 += 1 } } }
-                self.rings = rings
+                let shared = self.shared
+                hearing = Task {
+                    for await _ in stream {
+                        let waiter = shared.state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                            guard let waiter = state.waiter else { state.unheard += 1; return nil }
+                            state.waiter = nil
+                            return waiter
+                        }
+                        waiter?.resume(returning: true)
+                    }
+                }
             }
 
             deinit {
@@ -31,14 +49,24 @@ extension StoreConformance {
                 hearing.cancel()
             }
 
-            /// Whether a ring arrived since the last question, or arrives within `limit` (rings close
-            /// together coalesce into one).
+            /// Whether a ring arrived since the last question, or arrives within `limit`.
             func rang(within limit: Duration = .seconds(2)) async -> Bool {
-                let deadline = ContinuousClock.now + limit
-                while true {
-                    if rings.value.withLock({ count in defer { count = 0 }; return count > 0 }) { return true }
-                    if ContinuousClock.now >= deadline { return false }
-                    try? await Task.sleep(for: .milliseconds(10))
+                let shared = self.shared
+                var timeout: Task<Void, Never>?
+                defer { timeout?.cancel() }
+                return await withCheckedContinuation { continuation in
+                    let heard = shared.state.withLock { state -> Bool in
+                        if state.unheard > 0 { state.unheard = 0; return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if heard { return continuation.resume(returning: true) }
+                    // Started once the question waits, so the limit can only answer a waiting question.
+                    timeout = Task {
+                        // Cancelled: the question was answered; the next one is not this limit's.
+                        guard (try? await Task.sleep(for: limit)) != nil else { return }
+                        shared.state.withLock { state in defer { state.waiter = nil }; return state.waiter }?.resume(returning: false)
+                    }
                 }
             }
         }
@@ -48,8 +76,6 @@ extension StoreConformance {
             let subject = try engine.open()
             _ = try await subject.importSmallDataset()
             let ears = Ears(subject.store)
-            // A named pipe exists once its reader listens; give the reader thread a moment.
-            try await Task.sleep(for: .milliseconds(50))
 
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])
             #expect(await ears.rang(), "a qualification queued a row")
