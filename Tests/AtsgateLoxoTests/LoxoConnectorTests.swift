@@ -269,14 +269,21 @@ struct LoxoConnectorTests {
         }
     }
 
+    /// job-0 delivered (its company and contacts now known); then job-1's create makes the job and
+    /// stops at a contact whose remembered id Loxo no longer has.
+    func createStoppedAtAContact(_ fake: FakeLoxo) async throws -> (LoxoConnector, known: SubmissionReceipt, refused: ConnectorError?) {
+        let loxo = try connector(fake)
+        let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
+        var stale = known.learnedReferences
+        stale.people["per-3"] = "999999"
+        let refused = await failure { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(), references: stale)) }
+        return (loxo, known, refused)
+    }
+
     @Test("A create that failed after the job exists carries the job's id; the retry given it updates the job, attaches the missing contacts and creates nothing")
     func partialCreateGoesForward() async throws {
         try await FakeLoxo.withRunning { fake in
-            let loxo = try connector(fake)
-            let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
-            var stale = known.learnedReferences
-            stale.people["per-3"] = "999999"
-            let refused = await failure { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(), references: stale)) }
+            let (loxo, known, refused) = try await createStoppedAtAContact(fake)
             let created = try #require(refused?.progress?.externalID, "the error names the job it created")
             #expect(fake.jobs.map { "\($0.id)" }.contains(created))
             #expect(refused?.progress?.learnedReferences.companies.isEmpty == true, "nothing new was learned: all was known")
@@ -297,11 +304,7 @@ struct LoxoConnectorTests {
     @Test("A redo within the same attempt, given the steps the failed try finished, sends only the contact that is missing: no PUT, no re-read")
     func redoSkipsFinishedSteps() async throws {
         try await FakeLoxo.withRunning { fake in
-            let loxo = try connector(fake)
-            let known = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot("job-0")))
-            var stale = known.learnedReferences
-            stale.people["per-3"] = "999999"
-            let refused = await failure { _ = try await loxo.submit(SubmissionRequest(operation: .create, snapshot: snapshot(), references: stale)) }
+            let (loxo, known, refused) = try await createStoppedAtAContact(fake)
             let progress = try #require(refused?.progress)
             let created = try #require(progress.externalID)
             #expect(progress.completedSteps.contains("job-fields"), "the create sent the job's fields")
