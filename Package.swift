@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "atsgate", targets: ["atsgate"]),
         .library(name: "AtsgateCore", targets: ["AtsgateCore"]),
         .library(name: "AtsgateSQLite", targets: ["AtsgateSQLite"]),
+        .library(name: "AtsgatePostgres", targets: ["AtsgatePostgres"]),
         .library(name: "AtsgateHTTP", targets: ["AtsgateHTTP"]),
         .library(name: "AtsgateWebhook", targets: ["AtsgateWebhook"]),
         .library(name: "AtsgateLoxo", targets: ["AtsgateLoxo"]),
@@ -23,6 +24,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -50,6 +53,19 @@ let package = Package(
             dependencies: [
                 "AtsgateCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The shared store: PostgreSQL through postgres-nio, for several gateway nodes on one outbox.
+        .target(
+            name: "AtsgatePostgres",
+            dependencies: [
+                "AtsgateCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -170,7 +186,8 @@ let package = Package(
         .testTarget(
             name: "AtsgateStoreTests",
             dependencies: [
-                "AtsgateCore", "AtsgateSQLite", "AtsgateTesting",
+                "AtsgateCore", "AtsgateSQLite", "AtsgatePostgres", "AtsgateTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -35,7 +35,7 @@ extension StoreConformance {
         }
 
         func prepared(_ engine: StoreEngine) async throws -> StoreFixture {
-            let temporary = try engine.open()
+            let temporary = try await engine.open()
             _ = try await temporary.importSmallDataset()
             _ = try await temporary.qualify("job-1", targets: [Fixtures.loxo])
             return temporary

@@ -27,7 +27,7 @@ extension StoreConformance {
 
         /// job-1 and job-2 of org-a qualified for Loxo.
         func prepared(_ engine: StoreEngine) async throws -> StoreFixture {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])
             _ = try await subject.qualify("job-2", targets: [Fixtures.loxo])

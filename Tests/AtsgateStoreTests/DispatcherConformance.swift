@@ -47,7 +47,7 @@ extension StoreConformance {
         }
 
         func prepared(_ engine: StoreEngine, jobs: [JobID] = ["job-1", "job-2"]) async throws -> StoreFixture {
-            let temporary = try engine.open()
+            let temporary = try await engine.open()
             _ = try await temporary.importSmallDataset()
             for job in jobs { _ = try await temporary.qualify(job, targets: [Fixtures.loxo]) }
             return temporary

@@ -8,7 +8,7 @@ extension StoreConformance {
     struct Import {
         @Test("Round trip: what was imported reads back equal, decimals and all", arguments: StoreEngine.allCases)
         func roundTrip(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             let summary = try await subject.importSmallDataset()
             #expect(summary.organisations.inserted == 2)
             #expect(summary.companies.inserted == 2)
@@ -23,7 +23,7 @@ extension StoreConformance {
 
         @Test("Importing the same data twice changes nothing at all", arguments: StoreEngine.allCases)
         func idempotent(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             let before = try await subject.snapshot()
             let again = try await subject.importSmallDataset()
@@ -34,7 +34,7 @@ extension StoreConformance {
 
         @Test("The shipped example dataset imports, and imports again as a no-op", arguments: StoreEngine.allCases)
         func exampleDataset(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/crm.json").standardized.path
             let dataset = try DatasetParser().parse(ImportFileReader().records(fromFileAt: file))
             let first = try await subject.store.importDataset(dataset, planner: subject.planner, actor: "test")
@@ -45,7 +45,7 @@ extension StoreConformance {
 
         @Test("An edited job is an edit: its version goes up and targets holding it get an update", arguments: StoreEngine.allCases)
         func edit(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1")
             // The loxo row was delivered at version 1; the others still wait.
@@ -68,7 +68,7 @@ extension StoreConformance {
 
         @Test("A row that references nothing known is refused with its location; nothing is stored", arguments: StoreEngine.allCases)
         func missingReference(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             let before = try await subject.snapshot()
             let json = """
@@ -88,7 +88,7 @@ extension StoreConformance {
 
         @Test("A reference into another organisation is refused", arguments: StoreEngine.allCases)
         func crossTenantReference(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             let json = #"{"people": [{"id": "per-x", "organisation_id": "org-b", "first_name": "X", "last_name": "Y", "company_id": "cmp-404"}]}"#
             await #expect(throws: ImportError.self) {
@@ -98,7 +98,7 @@ extension StoreConformance {
 
         @Test("A failure midway rolls the whole import back", arguments: StoreEngine.allCases)
         func failureMidway(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             try await subject.store.plantFailure(.storingJob("job-boom"))
             let before = try await subject.snapshot()
@@ -115,7 +115,7 @@ extension StoreConformance {
 
         @Test("Re-importing a file that still says 'new' keeps a job the workflow qualified, and changes nothing", arguments: StoreEngine.allCases)
         func importKeepsDecision(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1")
             let before = try await subject.snapshot()

@@ -122,7 +122,7 @@ extension StoreConformance {
 
         @Test("notify_on_delivery: a delivered create queues job_submitted once per decision maker, skipped without an email; never twice", arguments: StoreEngine.allCases)
         func submittedNotifications(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo, Fixtures.bullhorn])
             let submitted = { () async throws -> [String] in

@@ -12,7 +12,7 @@ extension StoreConformance {
 
         @Test("Qualify writes the status, one row per enabled target, one notification per decision maker and an audit entry", arguments: StoreEngine.allCases)
         func qualify(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1")
 
@@ -36,7 +36,7 @@ extension StoreConformance {
 
         @Test("The (job, target) key: qualifying again, or with a subset first, never adds a row or a notification", arguments: StoreEngine.allCases)
         func uniqueKey(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])
             let loxoRow = try #require(try await subject.entries().first)
@@ -50,7 +50,7 @@ extension StoreConformance {
 
         @Test("An unknown target anywhere in the list writes nothing", arguments: StoreEngine.allCases)
         func unknownTarget(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             let before = try await subject.snapshot()
             let nope = try #require(TargetName(rawValue: "nope"))
@@ -62,7 +62,7 @@ extension StoreConformance {
 
         @Test("A failure at the last write (the audit entry) rolls back the status, the rows and the notifications", arguments: StoreEngine.allCases)
         func atomicity(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             try await subject.store.plantFailure(.storingAuditEntry)
             let before = try await subject.snapshot()
@@ -72,7 +72,7 @@ extension StoreConformance {
 
         @Test("Tenant scoping: a job is only reachable through its own organisation", arguments: StoreEngine.allCases)
         func tenantScoping(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             let before = try await subject.snapshot()
             await #expect(throws: WorkflowError.jobNotFound("job-2", organisation: "org-b")) {
@@ -94,7 +94,7 @@ extension StoreConformance {
 
         @Test("Skip cancels pending creates; re-qualifying revives them", arguments: StoreEngine.allCases)
         func skip(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1")
             _ = try await subject.qualify("job-1", .skip)
@@ -106,7 +106,7 @@ extension StoreConformance {
 
         @Test("Close: a delivered row gets a close, an unsent create is cancelled, the job is closed", arguments: StoreEngine.allCases)
         func close(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1")
             try await subject.plantSent(target: Fixtures.loxo, externalID: "L-1", jobVersion: 1)
@@ -124,7 +124,7 @@ extension StoreConformance {
 
         @Test("Re-qualifying a sent job after an edit queues an update", arguments: StoreEngine.allCases)
         func requalifyAfterEdit(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])
             // Edited while its create was still waiting: the import has nothing to propagate yet.
@@ -141,7 +141,7 @@ extension StoreConformance {
 
         @Test("Re-qualifying a sent job that did not change queues nothing", arguments: StoreEngine.allCases)
         func requalifyUnchanged(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])
             try await subject.plantSent(externalID: "L-1", jobVersion: 1)
@@ -151,7 +151,7 @@ extension StoreConformance {
 
         @Test("Outbox filters narrow by status, target, job and organisation", arguments: StoreEngine.allCases)
         func filters(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1")
             _ = try await subject.qualify("job-2", targets: [Fixtures.email])

@@ -15,7 +15,7 @@ extension StoreConformance {
 
         /// job-1 and job-2 qualified and sent to Loxo as R1 and R2.
         func prepared(_ engine: StoreEngine) async throws -> StoreFixture {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             _ = try await subject.qualify("job-1", targets: [Self.loxo])
             _ = try await subject.qualify("job-2", targets: [Self.loxo])
@@ -174,7 +174,7 @@ extension StoreConformance {
     struct Credentials {
         @Test("A credential is replaced only if it is still the one the caller read", arguments: StoreEngine.allCases)
         func compareAndSwap(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             let store = subject.store
             #expect(try await store.credential(named: "refresh_token", target: "bullhorn") == nil)
             #expect(try await store.replaceCredential(named: "refresh_token", target: "bullhorn", expected: nil, with: "r1"))

@@ -73,7 +73,7 @@ extension StoreConformance {
 
         @Test("Workers hear a qualification, a replay, rows given back and a reconcile repair; reads, dry runs and no-ops ring nothing", arguments: StoreEngine.allCases)
         func rings(_ engine: StoreEngine) async throws {
-            let subject = try engine.open()
+            let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
             let ears = Ears(subject.store)
 

@@ -1,0 +1,46 @@
+// TEMPORARY: placeholders while the PostgreSQL store is written; each goes when its real method lands.
+public import AtsgateCore
+public import Foundation
+
+private func pending(_ name: String) -> StoreError { StoreError(.unsupportedEngine, "PostgreSQL store: \(name) is not written yet") }
+
+extension PostgresStore: ImportStore {
+    public func importDataset(_ dataset: CRMDataset, planner: QualificationPlanner, actor: String) async throws -> ImportSummary { throw pending(#function) }
+}
+
+extension PostgresStore: QualificationStore {
+    public func apply(_ command: QualificationCommand, planner: QualificationPlanner) async throws -> QualificationOutcome { throw pending(#function) }
+}
+
+extension PostgresStore: OutboxReader {
+    public func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry] { throw pending(#function) }
+}
+
+extension PostgresStore: OutboxOperatorStore {
+    public func outboxEntry(id: Int64) async throws -> OutboxEntry? { throw pending(#function) }
+    public func attemptHistory(entryID: Int64) async throws -> [AttemptHistoryEntry] { throw pending(#function) }
+    public func replay(_ selection: ReplaySelection, dryRun: Bool, actor: String, now: Date) async throws -> [OutboxEntry] { throw pending(#function) }
+    public func cancel(ids: [Int64], actor: String, now: Date) async throws -> [OutboxEntry] { throw pending(#function) }
+    public func outboxCounts() async throws -> [TargetName: [OutboxStatus: Int]] { throw pending(#function) }
+}
+
+extension PostgresStore: JobReader {
+    public func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob? { throw pending(#function) }
+    public func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot? { throw pending(#function) }
+    public func remoteReferences(organisationID: OrganisationID, companyID: CompanyID, target: TargetName) async throws -> RemoteReferences { throw pending(#function) }
+    public func notifications(organisationID: OrganisationID, jobID: JobID) async throws -> [DecisionMakerNotification] { throw pending(#function) }
+}
+
+extension PostgresStore: ReconcileStore {
+    public func forEachLocalJobState(organisationID: OrganisationID, target: TargetName, _ body: @escaping @Sendable (LocalJobState) -> Void) async throws { throw pending(#function) }
+    public func countLocalJobs(organisationID: OrganisationID) async throws -> Int { throw pending(#function) }
+    public func jobSnapshots(organisationID: OrganisationID, jobIDs: [JobID]) async throws -> [JobID: JobSnapshot] { throw pending(#function) }
+    public func existingJobs(organisationID: OrganisationID, among jobIDs: [JobID]) async throws -> Set<JobID> { throw pending(#function) }
+    public func startReconcileRun(organisationID: OrganisationID, target: TargetName, now: Date, staleAfter: Duration) async throws -> Int64 { throw pending(#function) }
+    public func heartbeat(runID: Int64, now: Date) async throws { throw pending(#function) }
+    public func recordFindings(_ findings: [ReconcileFinding], runID: Int64, organisationID: OrganisationID) async throws { throw pending(#function) }
+    public func finishReconcileRun(_ run: ReconcileRun) async throws { throw pending(#function) }
+    public func applyRepairs(_ findings: [ReconcileFinding], organisationID: OrganisationID, target: TargetName, runID: Int64, actor: String, now: Date) async throws -> Int { throw pending(#function) }
+    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, limit: Int) async throws -> [ReconcileRun] { throw pending(#function) }
+    public func reconcileFindings(runID: Int64) async throws -> [ReconcileFinding] { throw pending(#function) }
+}

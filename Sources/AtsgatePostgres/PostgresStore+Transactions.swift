@@ -1,0 +1,115 @@
+import AtsgateCore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+extension PostgresStore {
+    /// Runs `body` in one read-write transaction and commits it. Domain errors (``WorkflowError``,
+    /// ``ImportError``…) roll back and pass through; database failures become ``StoreError``. A
+    /// deadlock or serialization failure is tried again from the start, a few times.
+    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await write(ringingWorkersIf: { _ in false }, body)
+    }
+
+    /// A write transaction that NOTIFYs the listening workers in the same transaction (delivered
+    /// at commit, never for a rollback) when `queuedWork` says it queued or re-queued any.
+    func write<T: Sendable>(ringingWorkersIf queuedWork: (T) -> Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await transaction(readOnly: false) { connection in
+                    let result = try await body(connection)
+                    if queuedWork(result) {
+                        try await connection.query("SELECT pg_notify(\(wakeupChannel), '')", logger: logger)
+                    }
+                    return result
+                }
+            } catch let failure as PostgresFailure where failure.isRetryable && attempt < 5 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
+            } catch let failure as PostgresFailure {
+                throw translate(failure.underlying, doing: "write to the database")
+            }
+        }
+    }
+
+    /// Runs `body` in a read-only transaction (one consistent view for all its queries).
+    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await transaction(readOnly: true, body)
+        } catch let failure as PostgresFailure {
+            throw translate(failure.underlying, doing: "read the database")
+        }
+    }
+
+    /// BEGIN, `body`, COMMIT — or ROLLBACK and rethrow `body`'s error. Database errors come out as
+    /// ``PostgresFailure`` so callers can tell them from domain errors.
+    private func transaction<T: Sendable>(readOnly: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        // Set once a connection is leased: an error before that is the pool's (no server).
+        let leased = Mutex(false)
+        do {
+            return try await client.withConnection { connection in
+                leased.withLock { $0 = true }
+                try await connection.query(readOnly ? "BEGIN READ ONLY" : "BEGIN", logger: logger)
+                let result: T
+                do {
+                    result = try await body(connection)
+                } catch {
+                    // A broken connection rolls back by itself; the pool discards it.
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            }
+        } catch let error as PSQLError {
+            throw PostgresFailure(underlying: error)
+        } catch where !leased.withLock({ $0 }) && !(error is CancellationError) {
+            throw PostgresFailure(underlying: error)
+        }
+    }
+
+    /// A database failure as a ``StoreError`` naming the server and what went wrong, never the password.
+    func translate(_ error: any Error, doing work: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        return StoreError(.unavailable, "cannot \(work) on PostgreSQL at \(location.server): \(PostgresFailure.describe(error))")
+    }
+}
+
+/// A failure of the database itself (as opposed to the domain errors a transaction's body throws).
+struct PostgresFailure: Error {
+    var underlying: any Error
+
+    /// A deadlock or serialization failure: the transaction may succeed when run again.
+    var isRetryable: Bool {
+        guard let error = underlying as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    /// What went wrong, in the server's words where it said any. PSQLError's own description
+    /// hides everything on purpose; its server fields hold no credentials.
+    static func describe(_ error: any Error) -> String {
+        if let failure = error as? PostgresFailure { return describe(failure.underlying) }
+        if let error = error as? PSQLError {
+            if let info = error.serverInfo, let message = info[.message] {
+                let state = info[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown:
+                let cause = error.underlying.map { ": \($0)" } ?? ""
+                return "the connection failed or was closed (\(error.code))\(cause)"
+            default:
+                return "\(error.code)"
+            }
+        }
+        if String(describing: type(of: error)) == "ConnectionPoolError" {
+            // The pool gave up after failing to connect for a while (its circuit breaker).
+            return "no connection could be made for a while; the server is down or unreachable (\(error))"
+        }
+        if let error = error as? PostgresError { return error.description }
+        if error is CancellationError { return "cancelled" }
+        return String(describing: type(of: error))
+    }
+}
