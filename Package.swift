@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "AtsgateCore",
                 "AtsgateSQLite",
+                "AtsgatePostgres",
                 "AtsgateHTTP",
                 "AtsgateWebhook",
                 "AtsgateLoxo",
@@ -186,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "AtsgateStoreTests",
             dependencies: [
-                "AtsgateCore", "AtsgateSQLite", "AtsgatePostgres", "AtsgateTesting",
+                "AtsgateCore", "AtsgateSQLite", "AtsgatePostgres", "AtsgateHTTP", "AtsgateTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -64,7 +64,7 @@ public struct BullhornConnector: RequestPreviewing {
     let api: BullhornAPI
     let requests: BullhornRequests
     let shape: BullhornMappingShape
-    let directory = FindOrCreateDirectory()
+    let directory: FindOrCreateDirectory
 
     /// - Parameters:
     ///   - secrets: the values of the variables `settings` names, read by the caller; checked at the first login.
@@ -72,7 +72,8 @@ public struct BullhornConnector: RequestPreviewing {
     ///   - credentials: where the rotating refresh token is kept; `nil` keeps it in memory only.
     public init(
         target: TargetName, settings: TargetConfiguration.BullhornSettings, secrets: BullhornSecrets, mapping: TargetMapping,
-        timeout: Duration, client: HTTPClient, credentials: (any CredentialStore)?, options: Options = Options()
+        timeout: Duration, client: HTTPClient, credentials: (any CredentialStore)?, creations: (any CreationClaimStore)? = nil,
+        options: Options = Options()
     ) throws(ConnectorError) {
         let shape = try BullhornMappingShape(mapping)
         let oauth = BullhornOAuth(
@@ -88,6 +89,7 @@ public struct BullhornConnector: RequestPreviewing {
         self.target = target
         self.shape = shape
         self.api = BullhornAPI(keeper: keeper, transport: HTTPTransport(client: client, timeout: timeout))
+        self.directory = FindOrCreateDirectory(shared: .forConnector(store: creations, target: target, requestTimeout: timeout))
         self.requests = BullhornRequests(engine: MappingEngine(mapping: mapping), shape: shape)
     }
 

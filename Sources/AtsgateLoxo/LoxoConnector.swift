@@ -25,12 +25,15 @@ public struct LoxoConnector: RequestPreviewing {
     /// Loxo status ids that mean "open", from the mapping's `job_status_id` table.
     let openStatusIDs: Set<Int>
     let comparedFields: [String]
-    private let directory = FindOrCreateDirectory()
+    private let directory: FindOrCreateDirectory
 
-    /// - Parameter apiKey: the key's value, read from the environment by the caller.
+    /// - Parameters:
+    ///   - apiKey: the key's value, read from the environment by the caller.
+    ///   - creations: where companies and people being found or created are claimed, so that no
+    ///     other process creates the same one at once; `nil` keeps the guarantee to this process.
     public init(
         target: TargetName, settings: TargetConfiguration.LoxoSettings, apiKey: String?, mapping: TargetMapping,
-        timeout: Duration, client: HTTPClient
+        timeout: Duration, client: HTTPClient, creations: (any CreationClaimStore)? = nil
     ) throws(ConnectorError) {
         let shape = try LoxoMappingShape(mapping)
         self.target = target
@@ -38,6 +41,7 @@ public struct LoxoConnector: RequestPreviewing {
         self.requests = LoxoRequests(engine: MappingEngine(mapping: mapping), markerField: shape.markerField)
         self.openStatusIDs = shape.openStatusIDs
         self.comparedFields = shape.comparedFields
+        self.directory = FindOrCreateDirectory(shared: .forConnector(store: creations, target: target, requestTimeout: timeout))
     }
 
     // MARK: - Delivering

@@ -310,6 +310,20 @@ enum PostgresMigrations {
         PRIMARY KEY (target, name)
     );
 
+    -- A lease per (target, key) held while one node finds or creates a company or person at the
+    -- target, then the id it found, for the nodes that waited. Never held through a transaction.
+    CREATE TABLE creation_claims (
+        target text NOT NULL,
+        key text NOT NULL,
+        owner text,
+        lease_expires_at timestamptz,
+        remote_id text,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (target, key),
+        CHECK ((owner IS NULL) = (lease_expires_at IS NULL)),
+        CHECK (owner IS NULL OR remote_id IS NULL)
+    );
+
     -- Who qualified, replayed, cancelled, imported, changed configuration; organisation_id is
     -- NULL only for actions that span tenants.
     CREATE TABLE audit_log (

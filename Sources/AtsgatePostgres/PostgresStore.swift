@@ -137,9 +137,10 @@ extension PostgresLocation {
         return configuration
     }
 
-    /// Every connection finds the gateway's tables (and only them) unqualified.
+    /// Every connection finds the gateway's tables (and only them) unqualified, and commits
+    /// durably whatever the server's default: a committed outbox row survives the server's crash.
     var startupParameters: [(String, String)] {
-        [("search_path", schema), ("application_name", "atsgate")]
+        [("search_path", schema), ("application_name", "atsgate"), ("synchronous_commit", "on")]
     }
 
     /// libpq's `prefer` and `require` encrypt without checking the certificate; `verify-full` checks it.

@@ -17,6 +17,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v4: circuit breaker judged by the failure rate of requests") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5: one find-or-create of a company or person at a time, across processes") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -291,5 +294,21 @@ enum SQLiteMigrations {
     ALTER TABLE target_states ADD COLUMN openings INTEGER NOT NULL DEFAULT 0 CHECK (openings >= 0);
     ALTER TABLE target_states ADD COLUMN probe_successes INTEGER NOT NULL DEFAULT 0 CHECK (probe_successes >= 0);
     ALTER TABLE target_states ADD COLUMN probing_since TEXT;
+    """
+
+    // A lease per (target, key) held while one worker finds or creates a company or person at the
+    // target, then the id it found, for the workers that waited. Never held through a transaction.
+    private static let v5 = """
+    CREATE TABLE creation_claims (
+        target TEXT NOT NULL,
+        key TEXT NOT NULL,
+        owner TEXT,
+        lease_expires_at TEXT,
+        remote_id TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (target, key),
+        CHECK ((owner IS NULL) = (lease_expires_at IS NULL)),
+        CHECK (owner IS NULL OR remote_id IS NULL)
+    ) STRICT;
     """
 }

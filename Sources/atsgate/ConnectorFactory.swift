@@ -12,14 +12,15 @@ struct ConnectorFactory {
     var client: HTTPClient
     /// Where `mappings/` lives.
     var configurationDirectory: URL
-    /// Where connectors keep credentials a target rotates; `nil` where nothing is sent (checks, previews).
-    var credentials: (any CredentialStore)?
+    /// Where connectors keep credentials a target rotates and claim the companies and people they
+    /// find or create (so no other process creates the same one); `nil` where nothing is sent (checks, previews).
+    var store: (any CredentialStore & CreationClaimStore)?
 
-    init(environment: [String: String], client: HTTPClient, configurationDirectory: URL, credentials: (any CredentialStore)? = nil) {
+    init(environment: [String: String], client: HTTPClient, configurationDirectory: URL, store: (any CredentialStore & CreationClaimStore)? = nil) {
         self.environment = environment
         self.client = client
         self.configurationDirectory = configurationDirectory
-        self.credentials = credentials
+        self.store = store
     }
 
     /// One connector per enabled target this build can talk to; the others are left out (their rows wait).
@@ -49,7 +50,7 @@ struct ConnectorFactory {
             do throws(ConnectorError) {
                 return try LoxoConnector(
                     target: target.name, settings: settings, apiKey: environment[settings.apiKeyEnvironmentVariable],
-                    mapping: mapping, timeout: target.timeout, client: client
+                    mapping: mapping, timeout: target.timeout, client: client, creations: store
                 )
             } catch {
                 throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")
@@ -59,7 +60,7 @@ struct ConnectorFactory {
             do throws(ConnectorError) {
                 return try BullhornConnector(
                     target: target.name, settings: settings, secrets: BullhornSecrets(settings: settings, environment: environment),
-                    mapping: mapping, timeout: target.timeout, client: client, credentials: credentials
+                    mapping: mapping, timeout: target.timeout, client: client, credentials: store, creations: store
                 )
             } catch {
                 throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")

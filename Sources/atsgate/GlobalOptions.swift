@@ -1,11 +1,12 @@
 public import ArgumentParser
 public import AtsgateCore
 import Foundation
+import Logging
 
 /// Options every command shares (DESIGN "Contracts").
 struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The database: a file path or sqlite:PATH (env ATSGATE_DATABASE; default ./atsgate.sqlite).",
+        "The database: a file path, sqlite:PATH or postgres://USER@HOST:PORT/DB (env ATSGATE_DATABASE; default ./atsgate.sqlite).",
         valueName: "url"
     ))
     var database: String?
@@ -24,9 +25,9 @@ struct GlobalOptions: ParsableArguments {
         URL(fileURLWithPath: config ?? environment["ATSGATE_CONFIG"] ?? FileManager.default.currentDirectoryPath, isDirectory: true)
     }
 
-    /// Opens the store named by `--database` and brings its schema up to date.
-    func openStore() throws -> any GatewayStore {
-        try StoreLocation(url: databaseURL).open()
+    /// Opens the store named by `--database` for `body`, its schema brought up to date.
+    func withStore<Result: Sendable>(_ body: (any GatewayStore) async throws -> Result) async throws -> Result {
+        try await StoreLocation(url: databaseURL, environment: environment).withStore(logger: Logger(label: "atsgate.store"), body)
     }
 
     func loadTargets() throws -> TargetCatalog {

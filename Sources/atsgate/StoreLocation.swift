@@ -1,16 +1,20 @@
 import AtsgateCore
+import AtsgatePostgres
 import AtsgateSQLite
+import Logging
 
 /// Where the data lives, read from `--database`; the one place that knows the storage engines.
 ///
 /// A path or `sqlite:PATH` (`sqlite://PATH`) is SQLite; `postgres://` and `postgresql://` name
-/// PostgreSQL, which this build cannot use yet.
+/// PostgreSQL (see ``PostgresLocation`` for its options).
 enum StoreLocation: Hashable {
     case sqlite(path: String)
+    case postgres(PostgresLocation)
 
-    init(url: String) throws(StoreError) {
+    init(url: String, environment: [String: String]) throws(StoreError) {
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw StoreError(.unsupportedEngine, "--database: PostgreSQL is not supported by this build yet; use a SQLite path or sqlite:PATH")
+            self = .postgres(try PostgresLocation(url: url, environment: environment))
+            return
         }
         var path = url
         for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
@@ -24,10 +28,14 @@ enum StoreLocation: Hashable {
         self = .sqlite(path: path)
     }
 
-    /// Opens the store and brings its schema up to date.
-    func open() throws(StoreError) -> any GatewayStore {
+    /// Opens the store for `body`, its schema brought up to date; PostgreSQL's connection pool
+    /// runs while `body` does.
+    func withStore<Result: Sendable>(logger: Logger, _ body: (any GatewayStore) async throws -> Result) async throws -> Result {
         switch self {
-        case .sqlite(let path): try SQLiteStore.open(path: path)
+        case .sqlite(let path):
+            return try await body(try SQLiteStore.open(path: path))
+        case .postgres(let location):
+            return try await PostgresStore.withStore(at: location, logger: logger) { store in try await body(store) }
         }
     }
 

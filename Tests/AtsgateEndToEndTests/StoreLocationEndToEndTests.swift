@@ -18,9 +18,11 @@ struct StoreLocationEndToEndTests {
         #expect(Set(files).isSuperset(of: ["plain.sqlite", "prefixed.sqlite", "slashed.sqlite"]))
     }
 
-    @Test("postgres:// is refused until its engine lands, an unknown scheme is named; nothing is created", arguments: [
-        ("postgres://localhost/atsgate", "PostgreSQL is not supported by this build yet"),
-        ("postgresql://localhost/atsgate", "PostgreSQL is not supported by this build yet"),
+    @Test("A URL that names no usable store is refused before anything is opened, naming what is wrong", arguments: [
+        ("postgres://localhost/atsgate", "the PostgreSQL URL names no user"),
+        ("postgresql://atsgate@localhost/", "the PostgreSQL URL names no database"),
+        ("postgres://atsgate@localhost/atsgate?schema=Bad-Name", "has schema=Bad-Name"),
+        ("postgres://atsgate@localhost/atsgate?sslmode=sometimes", "has sslmode=sometimes"),
         ("mysql://localhost/atsgate", "no storage engine is called 'mysql'"),
     ])
     func refused(_ url: String, _ reason: String) async throws {
@@ -28,7 +30,19 @@ struct StoreLocationEndToEndTests {
         defer { atsgate.removeWorkingDirectory() }
         let listed = try await atsgate.execute(["outbox", "list", "--database", url])
         #expect(listed.exitCode == 2)
-        #expect(listed.stderr.contains("--database: \(reason)"), "\(listed.stderr)")
+        #expect(listed.stderr.contains("--database: "), "\(listed.stderr)")
+        #expect(listed.stderr.contains(reason), "\(listed.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: atsgate.workingDirectory.path).isEmpty)
+    }
+
+    @Test("A PostgreSQL server that does not answer: exit 3 naming the host, never the password")
+    func unreachablePostgres() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        // Port 1 on loopback: nothing listens there.
+        let listed = try await atsgate.execute(["outbox", "list", "--database", "postgres://atsgate:hunter2secret@127.0.0.1:1/atsgate"])
+        #expect(listed.exitCode == 3, "\(listed.stderr)")
+        #expect(listed.stderr.contains("127.0.0.1:1"), "\(listed.stderr)")
+        #expect(!listed.stderr.contains("hunter2secret") && !listed.stdout.contains("hunter2secret"))
     }
 }

@@ -167,9 +167,23 @@ public enum Settlement {
     public static func notifications(
         after record: DeliveryRecord, recipients: () throws -> (decisionMakers: [Person], alreadyNotified: Set<PersonID>)
     ) rethrows -> [NotificationDraft] {
-        guard case .delivered = record.outcome, record.notifiesDecisionMakers, record.operation == .create else { return [] }
+        guard queuesNotifications(after: record) else { return [] }
         let (decisionMakers, alreadyNotified) = try recipients()
         return NotificationRecipients.drafts(.jobSubmitted, for: decisionMakers, alreadyNotified: alreadyNotified)
+    }
+
+    /// ``notifications(after:recipients:)`` for a store that reads asynchronously.
+    public static func notifications(
+        after record: DeliveryRecord, recipients: () async throws -> (decisionMakers: [Person], alreadyNotified: Set<PersonID>)
+    ) async rethrows -> [NotificationDraft] {
+        guard queuesNotifications(after: record) else { return [] }
+        let (decisionMakers, alreadyNotified) = try await recipients()
+        return NotificationRecipients.drafts(.jobSubmitted, for: decisionMakers, alreadyNotified: alreadyNotified)
+    }
+
+    private static func queuesNotifications(after record: DeliveryRecord) -> Bool {
+        guard case .delivered = record.outcome else { return false }
+        return record.notifiesDecisionMakers && record.operation == .create
     }
 
     /// A create that made the job and then failed keeps the job's id: the row's next attempt

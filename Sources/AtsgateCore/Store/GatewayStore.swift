@@ -41,7 +41,8 @@ public protocol JobReader: Sendable {
 /// a replay, a reconcile repair, rows given back) wakes the workers listening on the store after
 /// its commit; callers never ring.
 public protocol GatewayStore:
-    ImportStore, QualificationStore, OutboxReader, OutboxOperatorStore, JobReader, DispatchStore, ReconcileStore, CredentialStore
+    ImportStore, QualificationStore, OutboxReader, OutboxOperatorStore, JobReader, DispatchStore, ReconcileStore, CredentialStore,
+    CreationClaimStore
 {
     /// Hears this store's wake-ups (from any process using it); close it when done.
     func wakeupListener() -> any WakeupListener

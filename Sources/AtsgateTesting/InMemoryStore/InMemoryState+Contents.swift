@@ -138,6 +138,12 @@ extension InMemoryState {
                     ("target", .text(key.target.rawValue)), ("name", .text(key.name)), ("value", .text(row.value)), ("updated_at", .date(row.updatedAt)),
                 ])
             }),
+            "creation_claims": lines(creationClaims.map { key, claim in
+                RenderedRow([
+                    ("target", .text(key.target.rawValue)), ("key", .text(key.key)), ("owner", .text(claim.owner)),
+                    ("lease_expires_at", .date(claim.leaseExpiresAt)), ("remote_id", .text(claim.remoteID)), ("updated_at", .date(claim.updatedAt)),
+                ])
+            }),
         ]
     }
 

@@ -21,6 +21,7 @@ struct InMemoryState: Sendable {
     var targetStates: [TargetName: TargetStateRow] = [:]
     var auditLog: [Int64: AuditEntry] = [:]
     var credentials: [CredentialKey: CredentialRow] = [:]
+    var creationClaims: [CreationKey: CreationClaimRecord] = [:]
 
     /// The last id each AUTOINCREMENT table handed out (SQLite's `sqlite_sequence`).
     var sequences: [SequenceName: Int64] = [:]

@@ -37,32 +37,33 @@ extension Atsgate.Connectors {
             let names = target.map { [$0] } ?? catalog.enabledTargets
             // Opened before the client, not inside the call below: Swift 6.3.1's optimizer crashes splitting
             // this coroutine when the typed-throws open is inlined there (docs/compiler-crash-coroutine-splitting.md).
-            let store = try global.openStore()
-            let client = HTTPClient.forTargets(catalog)
-            let factory = ConnectorFactory(
-                environment: global.environment, client: client, configurationDirectory: global.configurationDirectory,
-                credentials: store
-            )
-            var results: [Result] = []
-            for name in names {
-                guard let configuration = catalog[name] else { continue }
-                results.append(await check(configuration, factory: factory))
-            }
-            try await client.shutdown()
-
-            if output.json {
-                try JSONOutput.print(results)
-            } else {
-                var table = TextTable(["TARGET", "KIND", "RESULT", "DETAIL"])
-                for result in results {
-                    table.append([result.target, result.kind, result.ok ? "ok" : "FAILED (\(result.errorKind ?? "error"))", result.detail])
+            try await global.withStore { store in
+                let client = HTTPClient.forTargets(catalog)
+                let factory = ConnectorFactory(
+                    environment: global.environment, client: client, configurationDirectory: global.configurationDirectory,
+                    store: store
+                )
+                var results: [Result] = []
+                for name in names {
+                    guard let configuration = catalog[name] else { continue }
+                    results.append(await check(configuration, factory: factory))
                 }
-                print(table.render())
+                try await client.shutdown()
+
+                if output.json {
+                    try JSONOutput.print(results)
+                } else {
+                    var table = TextTable(["TARGET", "KIND", "RESULT", "DETAIL"])
+                    for result in results {
+                        table.append([result.target, result.kind, result.ok ? "ok" : "FAILED (\(result.errorKind ?? "error"))", result.detail])
+                    }
+                    print(table.render())
+                }
+                if results.contains(where: { $0.errorKind == ErrorKind.config.rawValue || $0.errorKind == ErrorKind.mapping.rawValue }) {
+                    throw ExitCode(CommandFailure.Code.usageOrInput)
+                }
+                if results.contains(where: { !$0.ok }) { throw ExitCode(CommandFailure.Code.unreachable) }
             }
-            if results.contains(where: { $0.errorKind == ErrorKind.config.rawValue || $0.errorKind == ErrorKind.mapping.rawValue }) {
-                throw ExitCode(CommandFailure.Code.usageOrInput)
-            }
-            if results.contains(where: { !$0.ok }) { throw ExitCode(CommandFailure.Code.unreachable) }
         }
 
         private func check(_ configuration: TargetConfiguration, factory: ConnectorFactory) async -> Result {

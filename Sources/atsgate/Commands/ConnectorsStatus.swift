@@ -14,38 +14,39 @@ extension Atsgate.Connectors {
 
         func run() async throws {
             let catalog = try global.loadTargets()
-            let store = try global.openStore()
-            guard output.json else {
-                print(try await OutboxSummary.text(store: store, catalog: catalog))
-                return
+            try await global.withStore { store in
+                guard output.json else {
+                    print(try await OutboxSummary.text(store: store, catalog: catalog))
+                    return
+                }
+                let counts = try await store.outboxCounts()
+                let health = try await store.targetHealth()
+                let now = Date()
+                let reports = Set(catalog.allNames).union(counts.keys).sorted().map { name in
+                    let state = health[name] ?? TargetHealth()
+                    let window = catalog[name]?.circuitBreaker.window ?? CircuitBreakerSettings().window
+                    let (requests, failures) = state.window.totals(now: now, window: window)
+                    return TargetStatusReport(
+                        target: name.rawValue,
+                        kind: catalog[name]?.kind.rawValue,
+                        enabled: catalog[name]?.isEnabled ?? false,
+                        circuit: state.stateName(now: now),
+                        circuitUntil: {
+                            switch state.circuit {
+                            case .closed: nil
+                            case .open(let until), .halfOpen(let until): until
+                            }
+                        }(),
+                        consecutiveFailures: state.consecutiveFailures,
+                        requestsInWindow: requests,
+                        failedRequestsInWindow: failures,
+                        openings: state.openings,
+                        pausedUntil: state.pausedUntil,
+                        rows: Dictionary(uniqueKeysWithValues: (counts[name] ?? [:]).map { ($0.key.rawValue, $0.value) })
+                    )
+                }
+                try JSONOutput.print(reports)
             }
-            let counts = try await store.outboxCounts()
-            let health = try await store.targetHealth()
-            let now = Date()
-            let reports = Set(catalog.allNames).union(counts.keys).sorted().map { name in
-                let state = health[name] ?? TargetHealth()
-                let window = catalog[name]?.circuitBreaker.window ?? CircuitBreakerSettings().window
-                let (requests, failures) = state.window.totals(now: now, window: window)
-                return TargetStatusReport(
-                    target: name.rawValue,
-                    kind: catalog[name]?.kind.rawValue,
-                    enabled: catalog[name]?.isEnabled ?? false,
-                    circuit: state.stateName(now: now),
-                    circuitUntil: {
-                        switch state.circuit {
-                        case .closed: nil
-                        case .open(let until), .halfOpen(let until): until
-                        }
-                    }(),
-                    consecutiveFailures: state.consecutiveFailures,
-                    requestsInWindow: requests,
-                    failedRequestsInWindow: failures,
-                    openings: state.openings,
-                    pausedUntil: state.pausedUntil,
-                    rows: Dictionary(uniqueKeysWithValues: (counts[name] ?? [:]).map { ($0.key.rawValue, $0.value) })
-                )
-            }
-            try JSONOutput.print(reports)
         }
     }
 }

@@ -37,27 +37,28 @@ extension Atsgate {
             }
             guard issues.isEmpty else { throw ImportError(issues: issues) }
             let dataset = try DatasetParser().parse(records)
-            let store = try global.openStore()
-            let planner = QualificationPlanner(catalog: try global.loadTargets(), now: Date())
-            let summary = try await store.importDataset(dataset, planner: planner, actor: by ?? Actor.current)
+            try await global.withStore { store in
+                let planner = QualificationPlanner(catalog: try global.loadTargets(), now: Date())
+                let summary = try await store.importDataset(dataset, planner: planner, actor: by ?? Actor.current)
 
-            if output.json {
-                try JSONOutput.print(summary)
-                return
-            }
-            var table = TextTable(["ENTITY", "INSERTED", "UPDATED", "UNCHANGED"])
-            for (name, counts) in [
-                ("organisations", summary.organisations), ("companies", summary.companies), ("people", summary.people),
-                ("associations", summary.associations), ("jobs", summary.jobs),
-            ] {
-                table.append([name, "\(counts.inserted)", "\(counts.updated)", "\(counts.unchanged)"])
-            }
-            print(table.render())
-            if summary.queuedSubmissions > 0 {
-                print("\(summary.queuedSubmissions) outbox row(s) queued because jobs that targets hold were edited")
-            }
-            if !summary.changedAnything {
-                print("nothing changed")
+                if output.json {
+                    try JSONOutput.print(summary)
+                    return
+                }
+                var table = TextTable(["ENTITY", "INSERTED", "UPDATED", "UNCHANGED"])
+                for (name, counts) in [
+                    ("organisations", summary.organisations), ("companies", summary.companies), ("people", summary.people),
+                    ("associations", summary.associations), ("jobs", summary.jobs),
+                ] {
+                    table.append([name, "\(counts.inserted)", "\(counts.updated)", "\(counts.unchanged)"])
+                }
+                print(table.render())
+                if summary.queuedSubmissions > 0 {
+                    print("\(summary.queuedSubmissions) outbox row(s) queued because jobs that targets hold were edited")
+                }
+                if !summary.changedAnything {
+                    print("nothing changed")
+                }
             }
         }
     }

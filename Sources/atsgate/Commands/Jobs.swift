@@ -38,12 +38,13 @@ struct DecisionOptions: ParsableArguments {
             note: note
         )
         let planner = QualificationPlanner(catalog: try global.loadTargets(), now: Date())
-        let store = try global.openStore()
-        let outcome = try await store.apply(command, planner: planner)
-        if output.json {
-            try JSONOutput.print(QualificationReport(outcome))
-        } else {
-            print(QualificationReport(outcome).text)
+        try await global.withStore { store in
+            let outcome = try await store.apply(command, planner: planner)
+            if output.json {
+                try JSONOutput.print(QualificationReport(outcome))
+            } else {
+                print(QualificationReport(outcome).text)
+            }
         }
     }
 }

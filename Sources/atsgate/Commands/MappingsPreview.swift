@@ -39,30 +39,31 @@ extension Atsgate.Mappings {
                 throw ValidationError("target '\(target)' is a \(configuration.kind.rawValue) target, which has no field mapping")
             }
             let organisationID = try organisation.resolve()
-            let store = try global.openStore()
-            guard let snapshot = try await store.jobSnapshot(organisationID: organisationID, jobID: JobID(job)) else {
-                throw WorkflowError.jobNotFound(JobID(job), organisation: organisationID)
-            }
-            let row = try await store.outboxEntries(matching: OutboxFilter(organisationID: organisationID, target: target, jobID: JobID(job))).first
-            let request = SubmissionRequest(
-                operation: operation ?? row?.operation ?? .create, snapshot: snapshot, externalID: row?.externalID,
-                references: try await store.remoteReferences(organisationID: organisationID, companyID: snapshot.company.id, target: target)
-            )
-            let factory = ConnectorFactory(environment: [:], client: .shared, configurationDirectory: global.configurationDirectory)
-            if let email = try factory.connector(for: configuration) as? EmailConnector {
-                // The message as it would go out: headers and both MIME parts.
-                print(try Self.reportingMappingFailure { () throws(ConnectorError) in try email.renderedMessage(for: request) })
-            } else if let connector = try factory.connector(for: configuration) as? any RequestPreviewing {
-                let planned = try Self.reportingMappingFailure { () throws(ConnectorError) in try connector.plannedRequests(for: request) }
-                if output.json {
-                    try JSONOutput.print(planned.map(PlannedRequestReport.init), keepingKeys: true)
-                } else {
-                    print(PlannedRequestText.render(planned, target: configuration, request: request))
+            try await global.withStore { store in
+                guard let snapshot = try await store.jobSnapshot(organisationID: organisationID, jobID: JobID(job)) else {
+                    throw WorkflowError.jobNotFound(JobID(job), organisation: organisationID)
                 }
-            } else {
-                let engine = MappingEngine(mapping: try MappingLoader(configurationDirectory: global.configurationDirectory).load(configuration.mapping))
-                let payloads = try Self.reportingMappingFailure { () throws(ConnectorError) in try Self.payloads(engine, snapshot) }
-                try JSONOutput.print(MappedValue.object(payloads), keepingKeys: true)
+                let row = try await store.outboxEntries(matching: OutboxFilter(organisationID: organisationID, target: target, jobID: JobID(job))).first
+                let request = SubmissionRequest(
+                    operation: operation ?? row?.operation ?? .create, snapshot: snapshot, externalID: row?.externalID,
+                    references: try await store.remoteReferences(organisationID: organisationID, companyID: snapshot.company.id, target: target)
+                )
+                let factory = ConnectorFactory(environment: [:], client: .shared, configurationDirectory: global.configurationDirectory)
+                if let email = try factory.connector(for: configuration) as? EmailConnector {
+                    // The message as it would go out: headers and both MIME parts.
+                    print(try Self.reportingMappingFailure { () throws(ConnectorError) in try email.renderedMessage(for: request) })
+                } else if let connector = try factory.connector(for: configuration) as? any RequestPreviewing {
+                    let planned = try Self.reportingMappingFailure { () throws(ConnectorError) in try connector.plannedRequests(for: request) }
+                    if output.json {
+                        try JSONOutput.print(planned.map(PlannedRequestReport.init), keepingKeys: true)
+                    } else {
+                        print(PlannedRequestText.render(planned, target: configuration, request: request))
+                    }
+                } else {
+                    let engine = MappingEngine(mapping: try MappingLoader(configurationDirectory: global.configurationDirectory).load(configuration.mapping))
+                    let payloads = try Self.reportingMappingFailure { () throws(ConnectorError) in try Self.payloads(engine, snapshot) }
+                    try JSONOutput.print(MappedValue.object(payloads), keepingKeys: true)
+                }
             }
         }
 

@@ -10,13 +10,14 @@ extension Atsgate {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let store = try global.openStore()
-            let description = try await store.describe()
-            print("database: \(global.databaseURL) (\(description.engine))")
-            print(description.settings.map { "\($0.name): \($0.value)" }.joined(separator: ", "))
-            print("migrations applied (\(description.appliedMigrations.count) of \(description.knownMigrations.count)):")
-            for migration in description.appliedMigrations {
-                print("  \(migration)")
+            try await global.withStore { store in
+                let description = try await store.describe()
+                print("database: \(description.location) (\(description.engine))")
+                print(description.settings.map { "\($0.name): \($0.value)" }.joined(separator: ", "))
+                print("migrations applied (\(description.appliedMigrations.count) of \(description.knownMigrations.count)):")
+                for migration in description.appliedMigrations {
+                    print("  \(migration)")
+                }
             }
         }
     }

@@ -19,7 +19,7 @@ extension Atsgate.Outbox {
         var by: String?
 
         func run() async throws {
-            let rows = try await global.openStore().cancel(ids: ids, actor: by ?? Actor.current, now: Date())
+            let rows = try await global.withStore { try await $0.cancel(ids: ids, actor: by ?? Actor.current, now: Date()) }
             if output.json {
                 try JSONOutput.print(OperatorActionReport(dryRun: false, count: rows.count, rows: rows.map(OutboxRowReport.init)))
                 return

@@ -40,29 +40,30 @@ extension Atsgate.Outbox {
                 jobID: job.map(JobID.init(rawValue:)),
                 limit: limit
             )
-            let store = try global.openStore()
-            let entries = try await store.outboxEntries(matching: filter)
-            let health = try await store.targetHealth()
-            let now = Date()
-            if output.json {
-                try JSONOutput.print(entries.map { entry in
-                    var report = OutboxRowReport(entry)
-                    report.targetState = (health[entry.target] ?? TargetHealth()).stateName(now: now)
-                    return report
-                })
-                return
-            }
-            guard !entries.isEmpty else {
-                print("no outbox rows match")
-                return
-            }
-            print(OutboxTable.render(entries))
-            // A paused or open target explains rows that are due but not moving.
-            for target in Set(entries.map(\.target)).sorted() {
-                let state = health[target] ?? TargetHealth()
-                if state.stateName(now: now) != "closed" {
-                    print("target \(target): circuit \(OutboxSummary.circuitText(state, now: now))"
-                        + (state.pausedUntil.map { $0 > now ? ", paused until \($0.isoText) (rate limited)" : "" } ?? ""))
+            try await global.withStore { store in
+                let entries = try await store.outboxEntries(matching: filter)
+                let health = try await store.targetHealth()
+                let now = Date()
+                if output.json {
+                    try JSONOutput.print(entries.map { entry in
+                        var report = OutboxRowReport(entry)
+                        report.targetState = (health[entry.target] ?? TargetHealth()).stateName(now: now)
+                        return report
+                    })
+                    return
+                }
+                guard !entries.isEmpty else {
+                    print("no outbox rows match")
+                    return
+                }
+                print(OutboxTable.render(entries))
+                // A paused or open target explains rows that are due but not moving.
+                for target in Set(entries.map(\.target)).sorted() {
+                    let state = health[target] ?? TargetHealth()
+                    if state.stateName(now: now) != "closed" {
+                        print("target \(target): circuit \(OutboxSummary.circuitText(state, now: now))"
+                            + (state.pausedUntil.map { $0 > now ? ", paused until \($0.isoText) (rate limited)" : "" } ?? ""))
+                    }
                 }
             }
         }

@@ -55,15 +55,16 @@ extension Atsgate.Outbox {
             let selection: ReplaySelection = failed
                 ? .failed(target: target, errorKind: errorKind, failedSince: since.flatMap { OperatorTime.parse($0, now: now) })
                 : .ids(ids)
-            let store = try global.openStore()
-            let rows = try await store.replay(selection, dryRun: dryRun, actor: by ?? Actor.current, now: now)
-            if output.json {
-                try JSONOutput.print(OperatorActionReport(dryRun: dryRun, count: rows.count, rows: rows.map(OutboxRowReport.init)))
-                return
-            }
-            print("\(dryRun ? "would replay" : "replayed") \(rows.count) row\(rows.count == 1 ? "" : "s")")
-            for row in rows {
-                print("  #\(row.id) \(row.jobID) → \(row.target) \(row.operation.rawValue): \(row.lastErrorKind?.rawValue ?? "-"): \(row.lastErrorMessage ?? "")")
+            try await global.withStore { store in
+                let rows = try await store.replay(selection, dryRun: dryRun, actor: by ?? Actor.current, now: now)
+                if output.json {
+                    try JSONOutput.print(OperatorActionReport(dryRun: dryRun, count: rows.count, rows: rows.map(OutboxRowReport.init)))
+                    return
+                }
+                print("\(dryRun ? "would replay" : "replayed") \(rows.count) row\(rows.count == 1 ? "" : "s")")
+                for row in rows {
+                    print("  #\(row.id) \(row.jobID) → \(row.target) \(row.operation.rawValue): \(row.lastErrorKind?.rawValue ?? "-"): \(row.lastErrorMessage ?? "")")
+                }
             }
         }
     }

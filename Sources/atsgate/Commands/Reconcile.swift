@@ -62,19 +62,20 @@ extension Atsgate.Reconcile {
                 throw WorkflowError.unknownTarget(target.rawValue, configured: catalog.enabledTargets)
             }
             let organisationID = try organisation.resolve()
-            let store = try global.openStore()
-            let client = HTTPClient.forTargets(catalog)
-            do {
-                try await reconcile(configuration, organisationID: organisationID, store: store, client: client)
-                try await client.shutdown()
-            } catch {
-                try? await client.shutdown()
-                throw error
+            try await global.withStore { store in
+                let client = HTTPClient.forTargets(catalog)
+                do {
+                    try await reconcile(configuration, organisationID: organisationID, store: store, client: client)
+                    try await client.shutdown()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
             }
         }
 
         private func reconcile(_ configuration: TargetConfiguration, organisationID: OrganisationID, store: any GatewayStore, client: HTTPClient) async throws {
-            let factory = ConnectorFactory(environment: global.environment, client: client, configurationDirectory: global.configurationDirectory, credentials: store)
+            let factory = ConnectorFactory(environment: global.environment, client: client, configurationDirectory: global.configurationDirectory, store: store)
             guard let connector = try factory.connector(for: configuration) else {
                 throw ValidationError("target '\(target)' is a \(configuration.kind.rawValue) target this build cannot reconcile yet")
             }
@@ -121,7 +122,7 @@ extension Atsgate.Reconcile {
         var limit: Int = 20
 
         func run() async throws {
-            let runs = try await global.openStore().reconcileRuns(organisationID: organisation.map { OrganisationID($0) }, target: target, limit: limit)
+            let runs = try await global.withStore { try await $0.reconcileRuns(organisationID: organisation.map { OrganisationID($0) }, target: target, limit: limit) }
             if output.json {
                 try JSONOutput.print(runs.map(ReconcileRunReport.init))
                 return
@@ -151,12 +152,13 @@ extension Atsgate.Reconcile {
         var run: Int64
 
         func run() async throws {
-            let store = try global.openStore()
-            guard let stored = try await store.reconcileRuns(organisationID: nil, target: nil, limit: Int.max).first(where: { $0.id == run }) else {
-                throw ValidationError("there is no reconcile run \(run)")
+            try await global.withStore { store in
+                guard let stored = try await store.reconcileRuns(organisationID: nil, target: nil, limit: Int.max).first(where: { $0.id == run }) else {
+                    throw ValidationError("there is no reconcile run \(run)")
+                }
+                let outcome = ReconcileOutcome(run: stored, firstFindings: [], repairedRows: 0, listingAndDiff: .zero, localLoad: .zero)
+                try await ReconcileReport(outcome: outcome, store: store, allFindings: true).print(json: output.json)
             }
-            let outcome = ReconcileOutcome(run: stored, firstFindings: [], repairedRows: 0, listingAndDiff: .zero, localLoad: .zero)
-            try await ReconcileReport(outcome: outcome, store: store, allFindings: true).print(json: output.json)
         }
     }
 }

@@ -32,6 +32,12 @@ extension Atsgate {
         ))
         var data: String?
 
+        @Option(help: ArgumentHelp(
+            "The database (default: a SQLite file in the workspace). A postgres:// URL without ?schema= gets a new schema of its own, sandbox_<random>, so earlier runs never mix in.",
+            valueName: "url"
+        ))
+        var database: String?
+
         @Option(help: "The organisation whose jobs are qualified.")
         var organisation: String = "org-northwind"
 
@@ -65,14 +71,27 @@ extension Atsgate {
                     try workspace.writeBullhornTarget(loginInfoURL: bullhorn.loginInfoURL, redirectURI: bullhorn.configuration.redirectURI)
                     // The secrets reach the connector the way the environment would bring them; they are never printed.
                     let environment = [SandboxWorkspace.loxoKeyVariable: apiKey].merging(SandboxWorkspace.bullhornEnvironment(bullhorn.configuration)) { _, new in new }
-                    let run = try SandboxRun(workspace: workspace, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment)
-                    return try await run.play(dataset: dataset, chosen: chosen)
+                    let databaseURL = Self.sandboxDatabase(database, workspace: workspace)
+                    return try await StoreLocation(url: databaseURL, environment: ProcessInfo.processInfo.environment).withStore(logger: Logger(label: "atsgate.store")) { store in
+                        let run = try SandboxRun(
+                            workspace: workspace, store: store, databaseURL: databaseURL, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment
+                        )
+                        return try await run.play(dataset: dataset, chosen: chosen)
+                    }
                 }
             }
             guard outcome.everyJobOnce else { throw ExitCode(CommandFailure.Code.problemsFound) }
         }
 
         static let exampleData = "examples/crm.json"
+
+        /// `--database`, with a fresh schema for a PostgreSQL URL that names none; else the workspace's SQLite file.
+        static func sandboxDatabase(_ database: String?, workspace: SandboxWorkspace) -> String {
+            guard let database else { return workspace.databasePath }
+            guard database.hasPrefix("postgres://") || database.hasPrefix("postgresql://"), !database.contains("schema=") else { return database }
+            let schema = "sandbox_\(UUID().uuidString.prefix(8).lowercased())"
+            return database + (database.contains("?") ? "&" : "?") + "schema=\(schema)"
+        }
 
         /// `--config`, else `ATSGATE_CONFIG`, else the current folder when it holds `mappings/`, else
         /// the configuration installed beside the binary.

@@ -21,14 +21,21 @@ struct SandboxRun {
     let connectors: [TargetName: any Connector]
     let logger: Logger
 
-    init(workspace: SandboxWorkspace, fake: FakeLoxo, bullhorn: FakeBullhorn, mailbox: SandboxMailbox?, environment: [String: String]) throws {
+    /// Where the store lives, as `--database` would name it, for the printed hints.
+    let databaseURL: String
+
+    init(
+        workspace: SandboxWorkspace, store: any GatewayStore, databaseURL: String, fake: FakeLoxo, bullhorn: FakeBullhorn, mailbox: SandboxMailbox?,
+        environment: [String: String]
+    ) throws {
         self.workspace = workspace
         self.fake = fake
         self.bullhorn = bullhorn
         self.mailbox = mailbox
-        store = try StoreLocation.sqlite(path: workspace.databasePath).open()
+        self.store = store
+        self.databaseURL = databaseURL
         catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
-        connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, credentials: store).connectors(for: catalog)
+        connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, store: store).connectors(for: catalog)
         var logger = Logger(label: "atsgate.sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["ATSGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         self.logger = logger
@@ -41,7 +48,8 @@ struct SandboxRun {
           fake Bullhorn: \(bullhorn.loginInfoURL) (in this process, loopback only)
           SMTP server: \(mailbox.map { "aiosmtpd on 127.0.0.1:\($0.port), messages kept in \($0.folder.path)" } ?? "none (aiosmtpd is not installed: email is left out)")
           workspace:  \(workspace.directory.path)
-          inspect it afterwards with: atsgate outbox list --config \(workspace.directory.path) --database \(workspace.databasePath)
+          database:   \(databaseURL)
+          inspect it afterwards with: atsgate outbox list --config \(workspace.directory.path) --database '\(databaseURL)'
         """)
 
         step("import the example CRM")

@@ -49,48 +49,49 @@ extension Atsgate {
             }
             let logger = Logger(label: "atsgate.worker")
             let catalog = try global.loadTargets()
-            let store = try global.openStore()
-            let client = HTTPClient.forTargets(catalog)
-            let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory, credentials: store)
-            let connectors: [TargetName: any Connector]
-            do {
-                connectors = try factory.connectors(for: catalog)
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-            let wakeups = store.wakeupListener()
-            let dispatcher = OutboxDispatcher(
-                store: store,
-                catalog: catalog,
-                connectors: connectors,
-                configuration: .init(
-                    workerID: workerID ?? OutboxDispatcher.Configuration.defaultWorkerID(),
-                    pollInterval: DurationText.parse(pollInterval) ?? .seconds(1),
-                    untilIdle: untilIdle,
-                    shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(10),
-                    notificationTarget: factory.notificationTarget(in: catalog)
-                ),
-                wakeups: wakeups,
-                redactor: SecretRedactor(secrets: factory.secrets(for: catalog)),
-                jitter: seed.map { JitterSource(seed: $0) } ?? JitterSource(),
-                logger: logger
-            )
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            ))
-            do {
-                try await group.run()
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
+            try await global.withStore { store in
+                let client = HTTPClient.forTargets(catalog)
+                let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory, store: store)
+                let connectors: [TargetName: any Connector]
+                do {
+                    connectors = try factory.connectors(for: catalog)
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                let wakeups = store.wakeupListener()
+                let dispatcher = OutboxDispatcher(
+                    store: store,
+                    catalog: catalog,
+                    connectors: connectors,
+                    configuration: .init(
+                        workerID: workerID ?? OutboxDispatcher.Configuration.defaultWorkerID(),
+                        pollInterval: DurationText.parse(pollInterval) ?? .seconds(1),
+                        untilIdle: untilIdle,
+                        shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(10),
+                        notificationTarget: factory.notificationTarget(in: catalog)
+                    ),
+                    wakeups: wakeups,
+                    redactor: SecretRedactor(secrets: factory.secrets(for: catalog)),
+                    jitter: seed.map { JitterSource(seed: $0) } ?? JitterSource(),
+                    logger: logger
+                )
+                let group = ServiceGroup(configuration: .init(
+                    services: [.init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                ))
+                do {
+                    try await group.run()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                try await client.shutdown()
 
-            if untilIdle {
-                print(try await OutboxSummary.text(store: store, catalog: catalog))
+                if untilIdle {
+                    print(try await OutboxSummary.text(store: store, catalog: catalog))
+                }
             }
         }
     }
