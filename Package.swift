@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "AtsgateEndToEndTests",
             dependencies: [
-                "AtsgateCore", "AtsgateSQLite", "AtsgateTesting", "atsgate",
+                "AtsgateCore", "AtsgateSQLite", "AtsgatePostgres", "AtsgateTesting", "atsgate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -1,0 +1,124 @@
+import AtsgateCore
+import AtsgatePostgres
+import AtsgateTesting
+import Foundation
+import Testing
+
+/// Several worker processes on one PostgreSQL outbox, one of them killed with SIGKILL and
+/// restarted every 2 s: every row is sent, and every job, company and person is at the target
+/// exactly once.
+@Suite("Several nodes on one PostgreSQL outbox", .serialized, .timeLimit(.minutes(8)))
+struct MultiNodeEndToEndTests {
+    static let keyVariable = "ATSGATE_E2E_LOXO_KEY"
+    static let organisation = "org-multinode"
+
+    @Test(
+        "3 workers, 2,000 rows, one worker kill -9'd and restarted every 2 s: all sent, each job, company and person at Loxo once",
+        .enabled(if: PostgresTestServer.url != nil, Comment(rawValue: PostgresTestServer.skipReason))
+    )
+    func killedWorkersLoseAndDoubleNothing() async throws {
+        let url = try #require(PostgresTestServer.urlWithFreshSchema(prefix: "multinode"))
+        let location = try PostgresLocation(url: url, environment: [:])
+        let jobCount = 2_000
+        let companyCount = 40
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeLoxo.withRunning { fake in
+            try atsgate.writeTarget("loxo", """
+                kind: loxo
+                base_url: \(fake.baseURL)
+                agency_slug: \(fake.agencySlug)
+                api_key_env: \(Self.keyVariable)
+                retry:
+                  max_attempts: 100
+                  base_delay: 50ms
+                  max_delay: 1s
+                  max_age: 1h
+                rate_limit:
+                  requests_per_second: 500
+                  burst: 100
+                concurrency: 8
+                timeout: 2s
+                attempt_timeout: 3s
+
+                """)
+            try atsgate.copyRepositoryMapping("loxo.yaml")
+            let catalog = try TargetConfigurationLoader(configurationDirectory: atsgate.workingDirectory).load()
+            try await PostgresStore.withStore(at: location) { store in
+                let dataset = try DatasetParser().parse(ImportFileReader().jsonRecords(
+                    Data(Self.dataset(jobs: jobCount, companies: companyCount).utf8), file: "multinode.json"
+                ))
+                let planner = QualificationPlanner(catalog: catalog, now: Date())
+                _ = try await store.importDataset(dataset, planner: planner, actor: "test")
+                for index in 1...jobCount {
+                    _ = try await store.apply(
+                        QualificationCommand(organisationID: OrganisationID(Self.organisation), jobID: Self.jobID(index), decision: .qualify, targets: [], actor: "test"),
+                        planner: planner
+                    )
+                }
+            }
+
+            let environment = atsgate.localConfig.merging([Self.keyVariable: fake.apiKey, "ATSGATE_DATABASE": url]) { _, new in new }
+            let startWorker = { try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment) }
+            var workers = try (0..<3).map { _ in try startWorker() }
+            let clock = ContinuousClock()
+            let giveUp = clock.now + .seconds(360)
+            var kills = 0
+            var counts: [OutboxStatus: Int] = [:]
+            try await PostgresStore.withStore(at: location) { store in
+                while clock.now < giveUp {
+                    try await Task.sleep(for: .seconds(2))
+                    counts = try await store.outboxCounts()["loxo"] ?? [:]
+                    if counts[.sent] == jobCount { break }
+                    let victim = kills % workers.count
+                    workers[victim].send(SIGKILL)
+                    #expect(await workers[victim].waitForExit() != 0)
+                    workers[victim] = try startWorker()
+                    kills += 1
+                }
+            }
+            for worker in workers {
+                worker.send(SIGTERM)
+                _ = await worker.waitForExit()
+            }
+
+            #expect(kills >= 3, "the run lasted long enough to kill workers mid-delivery")
+            #expect(counts[.sent] == jobCount, "rows by state after \(kills) kills: \(counts)")
+            let markers = fake.jobs.compactMap { $0.fields["custom_text_1"] }
+            let expected = Set((1...jobCount).map { "atsgate:\(Self.organisation):\(Self.jobID(index: $0))" })
+            let doubled = Dictionary(grouping: markers, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+            #expect(doubled.isEmpty, "jobs at Loxo more than once: \(doubled.prefix(10))")
+            #expect(Set(markers) == expected)
+            let companyNames = fake.companies.compactMap { $0.fields["name"] }
+            #expect(companyNames.count == companyCount && Set(companyNames).count == companyCount, "companies at Loxo: \(companyNames.count)")
+            let emails = fake.people.compactMap { $0.fields["email"] }
+            #expect(emails.count == Set(emails).count, "a person was created twice")
+        }
+    }
+
+    static func jobID(_ index: Int) -> JobID { JobID(jobID(index: index)) }
+
+    static func jobID(index: Int) -> String { "job-\(index)" }
+
+    /// One organisation, `companies` companies each with a hiring manager (a person Loxo must
+    /// create), and `jobs` open jobs spread over them.
+    static func dataset(jobs: Int, companies: Int) -> String {
+        let companyRows = (1...companies).map { #"{"id":"cmp-\#($0)","organisation_id":"\#(organisation)","name":"Multinode Company \#($0)"}"# }
+        let people = (1...companies).map {
+            #"{"id":"per-\#($0)","organisation_id":"\#(organisation)","first_name":"Hiring","last_name":"Manager \#($0)","email":"hm\#($0)@multinode.example","company_id":"cmp-\#($0)"}"#
+        }
+        let associations = (1...companies).map {
+            #"{"organisation_id":"\#(organisation)","company_id":"cmp-\#($0)","person_id":"per-\#($0)","association_label":"hiring_manager"}"#
+        }
+        let jobRows = (1...jobs).map {
+            #"{"id":"\#(jobID(index: $0))","organisation_id":"\#(organisation)","company_id":"cmp-\#(($0 - 1) % companies + 1)","title":"Engineer \#($0)","status":"open"}"#
+        }
+        return """
+        {"organisations":[{"id":"\(organisation)","name":"Multinode"}],
+        "companies":[\(companyRows.joined(separator: ","))],
+        "people":[\(people.joined(separator: ","))],
+        "associations":[\(associations.joined(separator: ","))],
+        "jobs":[\(jobRows.joined(separator: ",\n"))]}
+        """
+    }
+}
