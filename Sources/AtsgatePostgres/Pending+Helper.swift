@@ -24,13 +24,6 @@ extension PostgresStore: OutboxOperatorStore {
     public func outboxCounts() async throws -> [TargetName: [OutboxStatus: Int]] { throw pending(#function) }
 }
 
-extension PostgresStore: JobReader {
-    public func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob? { throw pending(#function) }
-    public func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot? { throw pending(#function) }
-    public func remoteReferences(organisationID: OrganisationID, companyID: CompanyID, target: TargetName) async throws -> RemoteReferences { throw pending(#function) }
-    public func notifications(organisationID: OrganisationID, jobID: JobID) async throws -> [DecisionMakerNotification] { throw pending(#function) }
-}
-
 extension PostgresStore: ReconcileStore {
     public func forEachLocalJobState(organisationID: OrganisationID, target: TargetName, _ body: @escaping @Sendable (LocalJobState) -> Void) async throws { throw pending(#function) }
     public func countLocalJobs(organisationID: OrganisationID) async throws -> Int { throw pending(#function) }
