@@ -8,10 +8,6 @@ extension PostgresStore: ImportStore {
     public func importDataset(_ dataset: CRMDataset, planner: QualificationPlanner, actor: String) async throws -> ImportSummary { throw pending(#function) }
 }
 
-extension PostgresStore: QualificationStore {
-    public func apply(_ command: QualificationCommand, planner: QualificationPlanner) async throws -> QualificationOutcome { throw pending(#function) }
-}
-
 extension PostgresStore: OutboxReader {
     public func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry] { throw pending(#function) }
 }
