@@ -8,10 +8,6 @@ extension PostgresStore: ImportStore {
     public func importDataset(_ dataset: CRMDataset, planner: QualificationPlanner, actor: String) async throws -> ImportSummary { throw pending(#function) }
 }
 
-extension PostgresStore: QualificationStore {
-    public func apply(_ command: QualificationCommand, planner: QualificationPlanner) async throws -> QualificationOutcome { throw pending(#function) }
-}
-
 extension PostgresStore: OutboxReader {
     public func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry] { throw pending(#function) }
 }
@@ -22,13 +18,6 @@ extension PostgresStore: OutboxOperatorStore {
     public func replay(_ selection: ReplaySelection, dryRun: Bool, actor: String, now: Date) async throws -> [OutboxEntry] { throw pending(#function) }
     public func cancel(ids: [Int64], actor: String, now: Date) async throws -> [OutboxEntry] { throw pending(#function) }
     public func outboxCounts() async throws -> [TargetName: [OutboxStatus: Int]] { throw pending(#function) }
-}
-
-extension PostgresStore: JobReader {
-    public func job(organisationID: OrganisationID, jobID: JobID) async throws -> StoredJob? { throw pending(#function) }
-    public func jobSnapshot(organisationID: OrganisationID, jobID: JobID) async throws -> JobSnapshot? { throw pending(#function) }
-    public func remoteReferences(organisationID: OrganisationID, companyID: CompanyID, target: TargetName) async throws -> RemoteReferences { throw pending(#function) }
-    public func notifications(organisationID: OrganisationID, jobID: JobID) async throws -> [DecisionMakerNotification] { throw pending(#function) }
 }
 
 extension PostgresStore: ReconcileStore {
