@@ -69,6 +69,8 @@ public struct OutboxDispatcher: Service {
     let redactor: SecretRedactor
     let logger: Logger
     let jitter: JitterSource
+    /// Waits out a store that cannot be reached, so a database restart does not stop the worker.
+    private let outage: StoreOutage
 
     public init(
         store: any DispatchStore,
@@ -90,6 +92,7 @@ public struct OutboxDispatcher: Service {
         self.redactor = redactor
         self.jitter = jitter
         self.logger = logger
+        self.outage = StoreOutage(logger: logger, clock: clock)
     }
 
     /// Targets whose connectors reuse companies and people created earlier.
@@ -110,7 +113,7 @@ public struct OutboxDispatcher: Service {
     public func run() async throws {
         let signal = WakeSignal()
         let stopping = StopFlag()
-        let settlements = SettlementQueue(store: store)
+        let settlements = SettlementQueue(store: store, outage: outage)
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await settlements.run() }
@@ -218,10 +221,11 @@ public struct OutboxDispatcher: Service {
                 }
                 var claims: [ClaimedSubmission] = []
                 if !limits.isEmpty {
-                    let batch = try await store.claim(ClaimRequest(
+                    let request = ClaimRequest(
                         owner: configuration.workerID, now: now, limits: limits, leaseDurations: leaseDurations, referencesWanted: referencesWanted,
                         running: inFlight.rowsPastTheirLease(at: now)
-                    ))
+                    )
+                    let batch = try await outage.call("claim rows", giveUp: { stopping.isSet }) { try await store.claim(request) }
                     health.merge(batch.health) { _, seen in seen }
                     unsure.subtract(limits.keys)
                     claims = batch.submissions
@@ -240,9 +244,9 @@ public struct OutboxDispatcher: Service {
                 let requested = limits.values.reduce(0, +)
                 if !claims.isEmpty, claims.count >= requested { continue }
                 if configuration.untilIdle, inFlight.total == 0, ahead.isEmpty, claims.isEmpty, notifications.isEmpty {
-                    let idle = try await !store.hasDueOrInFlightWork(
-                        now: clock.now(), targets: targets.map(\.name), includeNotifications: notificationsDeliverable
-                    )
+                    let idle = try await outage.call("look for work", giveUp: { stopping.isSet }) {
+                        try await !store.hasDueOrInFlightWork(now: clock.now(), targets: targets.map(\.name), includeNotifications: notificationsDeliverable)
+                    }
                     if idle { break }
                 }
                 let wake = try await nextLook(
@@ -293,10 +297,12 @@ public struct OutboxDispatcher: Service {
         let free = target.concurrency - inFlight.count(name) - ahead.count(name)
         let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
         guard limit > 0 else { return [] }
-        return try await store.claimNotifications(
-            owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target),
-            running: inFlight.notificationsPastTheirLease(at: now)
-        )
+        return try await outage.call("claim notifications") {
+            try await store.claimNotifications(
+                owner: configuration.workerID, now: now, limit: limit, leaseDuration: Self.leaseDuration(for: target),
+                running: inFlight.notificationsPastTheirLease(at: now)
+            )
+        }
     }
 
     /// When to look again: when the next row of a target that could take it falls due, a paused or
@@ -323,7 +329,7 @@ public struct OutboxDispatcher: Service {
         }
         let notifications = notificationsDeliverable && configuration.notificationTarget.map(ready.contains) == true
         if !ready.isEmpty || notifications,
-           let due = try await store.nextDueDate(targets: ready, includeNotifications: notifications) {
+           let due = try await outage.call("find the next due row", { try await store.nextDueDate(targets: ready, includeNotifications: notifications) }) {
             wake = min(wake, due)
         }
         return max(wake, now.addingTimeInterval(0.001))

@@ -15,9 +15,15 @@ final class SettlementQueue: Sendable {
     private let pings: AsyncStream<Void>
     private let ping: AsyncStream<Void>.Continuation
     private let store: any DispatchStore
+    private let outage: StoreOutage
 
-    init(store: any DispatchStore) {
+    /// The longest a store outage is waited out for one batch: past it, the rows' leases have
+    /// lapsed anyway and the next attempts find out what happened.
+    static let longestOutage = Duration.seconds(60)
+
+    init(store: any DispatchStore, outage: StoreOutage) {
         self.store = store
+        self.outage = outage
         (pings, ping) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -67,7 +73,7 @@ final class SettlementQueue: Sendable {
         }
         if !submissions.isEmpty {
             do {
-                let results = try await store.settle(submissions.map(\.0))
+                let results = try await outage.call("settle attempts", limit: Self.longestOutage) { try await store.settle(submissions.map(\.0)) }
                 for (index, entry) in submissions.enumerated() { entry.1.resume(returning: results[index]) }
             } catch {
                 for entry in submissions { entry.1.resume(throwing: error) }
@@ -75,7 +81,9 @@ final class SettlementQueue: Sendable {
         }
         if !notifications.isEmpty {
             do {
-                let results = try await store.settleNotifications(notifications.map(\.0))
+                let results = try await outage.call("settle notification attempts", limit: Self.longestOutage) {
+                    try await store.settleNotifications(notifications.map(\.0))
+                }
                 for (index, entry) in notifications.enumerated() { entry.1.resume(returning: results[index]) }
             } catch {
                 for entry in notifications { entry.1.resume(throwing: error) }
