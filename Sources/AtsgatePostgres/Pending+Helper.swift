@@ -4,10 +4,6 @@ public import Foundation
 
 private func pending(_ name: String) -> StoreError { StoreError(.unsupportedEngine, "PostgreSQL store: \(name) is not written yet") }
 
-extension PostgresStore: ImportStore {
-    public func importDataset(_ dataset: CRMDataset, planner: QualificationPlanner, actor: String) async throws -> ImportSummary { throw pending(#function) }
-}
-
 extension PostgresStore: OutboxReader {
     public func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry] { throw pending(#function) }
 }
