@@ -4,18 +4,6 @@ public import Foundation
 
 private func pending(_ name: String) -> StoreError { StoreError(.unsupportedEngine, "PostgreSQL store: \(name) is not written yet") }
 
-extension PostgresStore: OutboxReader {
-    public func outboxEntries(matching filter: OutboxFilter) async throws -> [OutboxEntry] { throw pending(#function) }
-}
-
-extension PostgresStore: OutboxOperatorStore {
-    public func outboxEntry(id: Int64) async throws -> OutboxEntry? { throw pending(#function) }
-    public func attemptHistory(entryID: Int64) async throws -> [AttemptHistoryEntry] { throw pending(#function) }
-    public func replay(_ selection: ReplaySelection, dryRun: Bool, actor: String, now: Date) async throws -> [OutboxEntry] { throw pending(#function) }
-    public func cancel(ids: [Int64], actor: String, now: Date) async throws -> [OutboxEntry] { throw pending(#function) }
-    public func outboxCounts() async throws -> [TargetName: [OutboxStatus: Int]] { throw pending(#function) }
-}
-
 extension PostgresStore: ReconcileStore {
     public func forEachLocalJobState(organisationID: OrganisationID, target: TargetName, _ body: @escaping @Sendable (LocalJobState) -> Void) async throws { throw pending(#function) }
     public func countLocalJobs(organisationID: OrganisationID) async throws -> Int { throw pending(#function) }
