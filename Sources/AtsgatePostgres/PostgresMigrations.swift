@@ -180,6 +180,7 @@ enum PostgresMigrations {
         last_error_kind text
             CHECK (last_error_kind IN ('transient', 'rate_limited', 'auth', 'rejected', 'mapping', 'config')),
         last_error_message text,
+        -- The target's answer, redacted: a JSON string (a summary) or document.
         response_data jsonb,
         submitted_by text,
         -- An earlier attempt of this create may have reached the target (lease lapsed, timeout

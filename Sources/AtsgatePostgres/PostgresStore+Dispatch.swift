@@ -338,7 +338,7 @@ extension PostgresStore {
                 external_id = \(settled.externalID), sent_job_version = \(settled.sentJobVersion),
                 last_error_kind = \(settled.lastErrorKind?.rawValue), last_error_message = \(settled.lastErrorMessage),
                 outcome_unknown = \(settled.outcomeUnknown), enqueued_at = \(settled.enqueuedAt), sent_at = \(settled.sentAt),
-                response_data = coalesce(\(settled.responseData)::jsonb, response_data), updated_at = \(record.finishedAt),
+                response_data = coalesce(to_jsonb(\(settled.responseData)::text), response_data), updated_at = \(record.finishedAt),
                 sent_fields_digest = CASE WHEN \(receipt != nil) THEN \(receipt?.comparedFieldsDigest) ELSE sent_fields_digest END
             WHERE id = \(record.entryID)
             """, logger: logger)

@@ -81,10 +81,12 @@ extension PostgresStore {
 struct PostgresFailure: Error {
     var underlying: any Error
 
-    /// A deadlock or serialization failure: the transaction may succeed when run again.
+    /// A deadlock or serialization failure: the transaction may succeed when run again. So may a
+    /// link to a remote record another node linked to another local entity a moment ago: run
+    /// again, the link's own check sees that node's row and leaves the link out.
     var isRetryable: Bool {
-        guard let error = underlying as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
-        return state == "40001" || state == "40P01"
+        guard let error = underlying as? PSQLError, let info = error.serverInfo, let state = info[.sqlState] else { return false }
+        return state == "40001" || state == "40P01" || (state == "23505" && info[.constraintName] == "external_refs_by_remote_id")
     }
 
     /// What went wrong, in the server's words where it said any. PSQLError's own description

@@ -23,10 +23,14 @@ final class PostgresWakeupListener: WakeupListener {
 
     deinit { close() }
 
-    func wakeups() -> AsyncStream<Void> {
+    /// Returns once LISTEN is active (or after `firstListenTimeout` if the server cannot be
+    /// reached yet: the stream then yields when listening begins).
+    func wakeups() async -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let started = StartSignal()
         let listening = Task { [location, channel, logger] in
-            await Self.listen(location: location, channel: channel, logger: logger, continuation: continuation)
+            await Self.listen(location: location, channel: channel, logger: logger, continuation: continuation, started: started)
+            started.fire()
             continuation.finish()
         }
         continuation.onTermination = { _ in listening.cancel() }
@@ -34,18 +38,22 @@ final class PostgresWakeupListener: WakeupListener {
             previous?.cancel()
             previous = listening
         }
+        await started.wait(atMost: Self.firstListenTimeout)
         return stream
     }
+
+    static let firstListenTimeout = Duration.seconds(5)
 
     func close() {
         task.withLock { $0 }?.cancel()
     }
 
     private static func listen(
-        location: PostgresLocation, channel: String, logger: Logger, continuation: AsyncStream<Void>.Continuation
+        location: PostgresLocation, channel: String, logger: Logger, continuation: AsyncStream<Void>.Continuation, started: StartSignal
     ) async {
         var pause = Duration.milliseconds(250)
         var failures = 0
+        var listenedBefore = false
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 1, logger: logger)
@@ -56,7 +64,9 @@ final class PostgresWakeupListener: WakeupListener {
                     }
                     failures = 0
                     pause = .milliseconds(250)
-                    continuation.yield()
+                    // Rings sent while nobody listened are lost: after a gap, look once.
+                    if listenedBefore || !started.fire() { continuation.yield() }
+                    listenedBefore = true
                     for try await _ in notifications {
                         continuation.yield()
                     }
@@ -72,6 +82,50 @@ final class PostgresWakeupListener: WakeupListener {
             guard !Task.isCancelled else { return }
             try? await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(5))
+        }
+    }
+}
+
+/// Fired once, when listening first begins (or the listener gives up); waited for with a limit.
+private final class StartSignal: Sendable {
+    private struct State {
+        var fired = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Returns whether this call fired it (false when it had fired already, e.g. by the time limit).
+    @discardableResult
+    func fire() -> Bool {
+        let (firstTime, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.fired else { return (false, nil) }
+            state.fired = true
+            defer { state.waiter = nil }
+            return (true, state.waiter)
+        }
+        waiter?.resume()
+        return firstTime
+    }
+
+    func wait(atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let firedAlready = self.state.withLock { state -> Bool in
+                        guard !state.fired else { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if firedAlready { continuation.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                self.fire()
+            }
+            await group.next()
+            group.cancelAll()
         }
     }
 }

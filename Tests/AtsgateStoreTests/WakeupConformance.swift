@@ -26,11 +26,11 @@ extension StoreConformance {
                 let state = Mutex(State())
             }
 
-            init(_ store: some GatewayStore) {
-                // The listener's pipe (or in-process queue) exists once `wakeups()` returns, so no
-                // ring after this is lost, even before the reader runs.
+            init(_ store: some GatewayStore) async {
+                // Listening has begun once `wakeups()` returns (a pipe, an in-process queue, a
+                // LISTEN), so no ring after this is lost, even before the reader runs.
                 listener = store.wakeupListener()
-                let stream = listener.wakeups()
+                let stream = await listener.wakeups()
                 let shared = self.shared
                 hearing = Task {
                     for await _ in stream {
@@ -75,7 +75,7 @@ extension StoreConformance {
         func rings(_ engine: StoreEngine) async throws {
             let subject = try await engine.open()
             _ = try await subject.importSmallDataset()
-            let ears = Ears(subject.store)
+            let ears = await Ears(subject.store)
 
             _ = try await subject.qualify("job-1", targets: [Fixtures.loxo])
             #expect(await ears.rang(), "a qualification queued a row")

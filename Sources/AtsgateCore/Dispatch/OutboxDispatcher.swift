@@ -92,7 +92,7 @@ public struct OutboxDispatcher: Service {
         self.redactor = redactor
         self.jitter = jitter
         self.logger = logger
-        self.outage = StoreOutage(logger: logger, clock: clock)
+        self.outage = StoreOutage(logger: logger)
     }
 
     /// Targets whose connectors reuse companies and people created earlier.
@@ -118,7 +118,7 @@ public struct OutboxDispatcher: Service {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await settlements.run() }
                 if let wakeups {
-                    let rings = wakeups.wakeups()
+                    let rings = await wakeups.wakeups()
                     group.addTask {
                         for await _ in rings { signal.fire() }
                     }

@@ -6,18 +6,17 @@ import Synchronization
 /// stops, or — where a limit is given — the outage has lasted too long.
 ///
 /// The outage is logged once when it starts and once when it ends, not at every try. Errors that
-/// are not about reaching the store (a corrupt row, a domain error) are thrown at once.
+/// are not about reaching the store (a corrupt row, a domain error) are thrown at once. The pauses
+/// are real time, whatever clock the dispatcher runs on: a store comes back in the real world.
 final class StoreOutage: Sendable {
     private let logger: Logger
-    private let clock: any GatewayClock
     private let outageStartedAt = Mutex<ContinuousClock.Instant?>(nil)
 
     static let firstPause = Duration.milliseconds(250)
     static let longestPause = Duration.seconds(5)
 
-    init(logger: Logger, clock: any GatewayClock) {
+    init(logger: Logger) {
         self.logger = logger
-        self.clock = clock
     }
 
     /// Calls `body` until the store answers.
@@ -39,7 +38,7 @@ final class StoreOutage: Sendable {
                 let waited = ContinuousClock.now - started
                 if giveUp() || Task.isCancelled || limit.map({ waited >= $0 }) == true { throw error }
                 began(work, error: error)
-                try await clock.sleep(for: pause)
+                try await Task.sleep(for: pause)
                 pause = min(pause * 2, Self.longestPause)
             }
         }

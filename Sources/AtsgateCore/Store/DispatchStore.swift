@@ -180,7 +180,9 @@ public protocol WakeupNotifier: Sendable {
 
 /// Where a worker hears about new work.
 public protocol WakeupListener: Sendable {
-    /// A stream that yields whenever a notifier rang; ends when the listener is closed.
-    func wakeups() -> AsyncStream<Void>
+    /// A stream that yields whenever a notifier rang; ends when the listener is closed. Listening
+    /// has begun when it returns: no ring after that is lost (while the listener can reach its
+    /// store; after losing it, the stream yields once when it listens again).
+    func wakeups() async -> AsyncStream<Void>
     func close()
 }
