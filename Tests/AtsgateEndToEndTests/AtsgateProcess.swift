@@ -60,6 +60,28 @@ struct AtsgateProcess {
         return Result(exitCode: status, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self))
     }
 
+    /// Runs another program (a test script) to its end; its output goes to this process's.
+    ///
+    /// Spawned and reaped here, not with `Process`: a script that starts a daemon (`pg_ctl`)
+    /// through `su` left `Process` without news of its exit (a zombie nobody reaped).
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Int32 {
+        var pid = pid_t()
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, executable, nil, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
+        let child = pid
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+                // WIFEXITED / WEXITSTATUS, which Swift does not import.
+                let exited = status & 0x7f == 0
+                continuation.resume(returning: exited ? (status >> 8) & 0xff : -1)
+            }
+        }
+    }
+
     /// Reads a pipe to its end on a thread of its own, not a cooperative one.
     private static func readToEnd(_ handle: FileHandle) async -> Data {
         await withCheckedContinuation { continuation in

@@ -24,39 +24,9 @@ struct MultiNodeEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeLoxo.withRunning { fake in
-            try atsgate.writeTarget("loxo", """
-                kind: loxo
-                base_url: \(fake.baseURL)
-                agency_slug: \(fake.agencySlug)
-                api_key_env: \(Self.keyVariable)
-                retry:
-                  max_attempts: 100
-                  base_delay: 50ms
-                  max_delay: 1s
-                  max_age: 1h
-                rate_limit:
-                  requests_per_second: 500
-                  burst: 100
-                concurrency: 8
-                timeout: 2s
-                attempt_timeout: 3s
-
-                """)
+            try atsgate.writeTarget("loxo", Self.loxoTarget(fake, requestsPerSecond: 500))
             try atsgate.copyRepositoryMapping("loxo.yaml")
-            let catalog = try TargetConfigurationLoader(configurationDirectory: atsgate.workingDirectory).load()
-            try await PostgresStore.withStore(at: location) { store in
-                let dataset = try DatasetParser().parse(ImportFileReader().jsonRecords(
-                    Data(Self.dataset(jobs: jobCount, companies: companyCount).utf8), file: "multinode.json"
-                ))
-                let planner = QualificationPlanner(catalog: catalog, now: Date())
-                _ = try await store.importDataset(dataset, planner: planner, actor: "test")
-                for index in 1...jobCount {
-                    _ = try await store.apply(
-                        QualificationCommand(organisationID: OrganisationID(Self.organisation), jobID: Self.jobID(index), decision: .qualify, targets: [], actor: "test"),
-                        planner: planner
-                    )
-                }
-            }
+            try await Self.qualify(jobs: jobCount, companies: companyCount, at: location, configuration: atsgate.workingDirectory)
 
             let environment = atsgate.localConfig.merging([Self.keyVariable: fake.apiKey, "ATSGATE_DATABASE": url]) { _, new in new }
             let startWorker = { try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment) }
@@ -96,6 +66,91 @@ struct MultiNodeEndToEndTests {
         }
     }
 
+    @Test(
+        "The database restarting mid-run: the worker logs it, waits, reconnects and goes on; every row sent, each job at Loxo once",
+        .enabled(if: PostgresTestServer.url != nil && PostgresTestServer.directory != nil, Comment(rawValue: PostgresTestServer.skipReason))
+    )
+    func databaseRestartMidRun() async throws {
+        let url = try #require(PostgresTestServer.urlWithFreshSchema(prefix: "restart"))
+        let serverDirectory = try #require(PostgresTestServer.directory)
+        let location = try PostgresLocation(url: url, environment: [:])
+        let jobCount = 300
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeLoxo.withRunning { fake in
+            // Slow enough that the restart falls in the middle of the run.
+            try atsgate.writeTarget("loxo", Self.loxoTarget(fake, requestsPerSecond: 60))
+            try atsgate.copyRepositoryMapping("loxo.yaml")
+            try await Self.qualify(jobs: jobCount, companies: 10, at: location, configuration: atsgate.workingDirectory)
+            let environment = atsgate.localConfig.merging([Self.keyVariable: fake.apiKey, "ATSGATE_DATABASE": url]) { _, new in new }
+            let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "500ms"], environment: environment)
+            await worker.waitForLog("worker started")
+
+            let clock = ContinuousClock()
+            try await Self.waitUntil(atLeast: 40, sentAt: location, giveUpAt: clock.now + .seconds(60))
+            let restarted = try await AtsgateProcess.run("/bin/bash", [AtsgateProcess.repositoryRoot.appendingPathComponent("scripts/postgres-test-server").path, "restart", serverDirectory])
+            #expect(restarted == 0, "the test server restarted")
+            let sent = try await Self.waitUntil(atLeast: jobCount, sentAt: location, giveUpAt: clock.now + .seconds(120))
+
+            worker.send(SIGTERM)
+            #expect(await worker.waitForExit() == 0, "the worker kept running through the restart and shut down cleanly: \(worker.log.suffix(2_000))")
+            #expect(sent == jobCount)
+            #expect(worker.log.contains("lost the wake-up connection; reconnecting"), "\(worker.log.suffix(3_000))")
+            #expect(worker.log.contains("listening for wake-ups again"))
+            let markers = fake.jobs.compactMap { $0.fields["custom_text_1"] }
+            #expect(markers.count == jobCount && Set(markers).count == jobCount, "\(markers.count) jobs at Loxo, \(Set(markers).count) distinct")
+        }
+    }
+
+    /// Waits until at least `count` rows are sent; returns how many are.
+    @discardableResult
+    static func waitUntil(atLeast count: Int, sentAt location: PostgresLocation, giveUpAt deadline: ContinuousClock.Instant) async throws -> Int {
+        var sent = 0
+        while ContinuousClock.now < deadline {
+            // A store of its own per look: the server may be restarting under it.
+            sent = (try? await PostgresStore.withStore(at: location) { try await $0.outboxCounts()["loxo"]?[.sent] ?? 0 }) ?? sent
+            if sent >= count { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return sent
+    }
+
+    static func qualify(jobs: Int, companies: Int, at location: PostgresLocation, configuration: URL) async throws {
+        let catalog = try TargetConfigurationLoader(configurationDirectory: configuration).load()
+        try await PostgresStore.withStore(at: location) { store in
+            let dataset = try DatasetParser().parse(ImportFileReader().jsonRecords(Data(dataset(jobs: jobs, companies: companies).utf8), file: "multinode.json"))
+            let planner = QualificationPlanner(catalog: catalog, now: Date())
+            _ = try await store.importDataset(dataset, planner: planner, actor: "test")
+            for index in 1...jobs {
+                _ = try await store.apply(
+                    QualificationCommand(organisationID: OrganisationID(organisation), jobID: jobID(index), decision: .qualify, targets: [], actor: "test"),
+                    planner: planner
+                )
+            }
+        }
+    }
+
+    static func loxoTarget(_ fake: FakeLoxo, requestsPerSecond: Int) -> String {
+        """
+        kind: loxo
+        base_url: \(fake.baseURL)
+        agency_slug: \(fake.agencySlug)
+        api_key_env: \(keyVariable)
+        retry:
+          max_attempts: 100
+          base_delay: 50ms
+          max_delay: 1s
+          max_age: 1h
+        rate_limit:
+          requests_per_second: \(requestsPerSecond)
+          burst: \(min(requestsPerSecond, 100))
+        concurrency: 8
+        timeout: 2s
+        attempt_timeout: 3s
+
+        """
+    }
+
     static func jobID(_ index: Int) -> JobID { JobID(jobID(index: index)) }
 
     static func jobID(index: Int) -> String { "job-\(index)" }
@@ -122,3 +177,4 @@ struct MultiNodeEndToEndTests {
         """
     }
 }
+
