@@ -28,14 +28,8 @@ extension SQLiteStore {
             let contacts = try fetchContactsByLabel(ofCompanies: companyIDs, organisationID, db: db)
             for stored in jobs {
                 guard let company = companiesByID[stored.job.companyID] else { continue }
-                let labelled = contacts[stored.job.companyID] ?? [:]
                 snapshots[JobKey(organisationID: organisationID, jobID: stored.job.id)] = JobSnapshot(
-                    job: stored.job,
-                    version: stored.version,
-                    company: company,
-                    decisionMakers: labelled[.decisionMaker] ?? [],
-                    hiringManagers: labelled[.hiringManager] ?? [],
-                    primaryContact: labelled[.primaryContact]?.first
+                    stored, company: company, contacts: contacts[stored.job.companyID] ?? [:]
                 )
             }
         }

@@ -53,6 +53,19 @@ public struct JobSnapshot: Hashable, Sendable, Codable {
         self.primaryContact = primaryContact
     }
 
+    /// A stored job with its company and the company's contacts by label (people in id order),
+    /// as every store engine reads them: the first primary contact is the one.
+    public init(_ stored: StoredJob, company: Company, contacts: [AssociationLabel: [Person]]) {
+        self.init(
+            job: stored.job,
+            version: stored.version,
+            company: company,
+            decisionMakers: contacts[.decisionMaker] ?? [],
+            hiringManagers: contacts[.hiringManager] ?? [],
+            primaryContact: contacts[.primaryContact]?.first
+        )
+    }
+
     public var marker: JobMarker { JobMarker(organisationID: job.organisationID, jobID: job.id) }
 }
 
