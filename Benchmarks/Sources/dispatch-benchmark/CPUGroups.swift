@@ -4,11 +4,11 @@ import Synchronization
 import Glibc
 #endif
 
-/// CPU time by group of processes while a round runs, read from /proc every 200 ms, so processes
+/// CPU time by group of processes while a round runs, read from /proc every 100 ms, so processes
 /// that start and end within the round (worker processes and their PostgreSQL backends) count
 /// too; and the machine's split (user, system, idle, iowait) from /proc/stat.
 ///
-/// Groups: this benchmark process; its child `atsgate` processes; the no-op target; the
+/// Groups: this benchmark process; its other child processes (the `atsgate` workers); the no-op target; the
 /// PostgreSQL server (the postmaster and its children: backends, WAL writer, checkpointer…).
 final class CPUGroups: Sendable {
     enum Group: String, CaseIterable, Sendable {
@@ -53,7 +53,7 @@ final class CPUGroups: Sendable {
         }
         let task = Task.detached { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await Task.sleep(for: .milliseconds(100))
                 self?.record()
             }
         }
@@ -99,18 +99,17 @@ final class CPUGroups: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for name in names {
             guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+                  let close = stat.lastIndex(of: ")")
             else { continue }
-            let command = stat[stat.index(after: open)..<close]
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 12, let parent = Int32(fields[1]), let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
             let group: Group
             if pid == me {
                 group = .benchmark
-            } else if parent == me && command == "atsgate" {
-                group = .workers
             } else if pid == targetPID {
                 group = .target
+            } else if parent == me {
+                group = .workers
             } else if let postmasterPID, pid == postmasterPID || parent == postmasterPID {
                 group = .postgres
             } else {
