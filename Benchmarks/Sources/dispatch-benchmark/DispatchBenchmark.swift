@@ -59,6 +59,12 @@ struct DispatchBenchmark: AsyncParsableCommand {
     @Option(help: "Phase engines: the PostgreSQL server's postmaster pid, to count its CPU (read from postmaster.pid).")
     var postgresPid: Int32?
 
+    @Option(help: "Phase engines: which rounds to run, comma-separated: probes, inprocess, processes, latency.")
+    var parts = "probes,inprocess,processes,latency"
+
+    @Option(help: "Phase engines: the worker processes' timeout and attempt_timeout (their lease is this + 5 s), e.g. 2s. (default: 10s and 20s)")
+    var attemptTimeout: String?
+
     @Flag(help: "Phase engines: keep the rounds' PostgreSQL schemas.")
     var keepSchemas = false
 
@@ -127,14 +133,17 @@ extension DispatchBenchmark {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let binary = atsgate ?? Self.defaultAtsgate()
-        let workers = try WorkerProcesses.prepare(atsgate: binary, folder: folder, targetURL: setup.targetURL, concurrency: concurrency)
+        let workers = try WorkerProcesses.prepare(
+            atsgate: binary, folder: folder, targetURL: setup.targetURL, concurrency: concurrency, attemptTimeout: attemptTimeout
+        )
+        let chosenParts = Set(parts.split(separator: ",").map(String.init))
         let random = String(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(8))
         let load = { (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?" }
         let loadBefore = load()
         let result = try await EnginesPhase(
             setup: setup, engines: chosen, postgresURL: postgres, postmasterPID: postgresPid, targetPID: targetPID,
             rows: rows, processCounts: counts, latencyJobs: latencyJobs, latencyRate: latencyRate,
-            workers: workers, folder: folder, schemaPrefix: "bench_\(random)", keepDatabases: keepSchemas
+            workers: workers, folder: folder, schemaPrefix: "bench_\(random)", keepDatabases: keepSchemas, parts: chosenParts
         ).run()
         print("| atsgate | \(binary) |")
         print(EnginesReport.render(result, rows: rows, concurrency: concurrency, loadBefore: loadBefore, loadAfter: load()))

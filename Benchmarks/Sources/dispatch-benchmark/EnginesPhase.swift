@@ -79,26 +79,28 @@ struct EnginesPhase {
     let folder: URL
     let schemaPrefix: String
     let keepDatabases: Bool
+    /// Which rounds run: probes, inprocess, processes, latency.
+    let parts: Set<String>
 
     func run() async throws -> Result {
         var result = Result()
-        for engine in engines {
+        for engine in engines where parts.contains("probes") {
             result.probes.append(try await probe(engine))
             log("\(engine.title): commit \(Int(result.probes.last!.commitMicros.median)) µs")
         }
-        for engine in engines {
+        for engine in engines where parts.contains("inprocess") {
             let round = try await throughputRound(engine, processes: nil)
             result.throughput.append(round)
             log("\(engine.title) in-process: enqueue \(Int(Double(rows) / round.enqueueSeconds))/s, dispatch \(Int(round.dispatchRate)) rows/s")
         }
-        for count in processCounts {
+        for count in processCounts where parts.contains("processes") {
             for engine in engines {
                 let round = try await throughputRound(engine, processes: count)
                 result.throughput.append(round)
                 log("\(engine.title) \(count) processes: dispatch \(Int(round.dispatchRate)) rows/s")
             }
         }
-        for engine in engines {
+        for engine in engines where parts.contains("latency") {
             let round = try await latencyRound(engine)
             result.latency.append(round)
             log("\(engine.title) latency: p50 \(round.percentile(50) ?? .nan) ms, p99 \(round.percentile(99) ?? .nan) ms")

@@ -11,7 +11,7 @@ struct WorkerProcesses {
     let logFolder: URL
 
     /// Writes `connectors/noop.yaml` under `folder`: the same target as ``BenchmarkSetup``'s catalog.
-    static func prepare(atsgate: String, folder: URL, targetURL: String, concurrency: Int) throws -> WorkerProcesses {
+    static func prepare(atsgate: String, folder: URL, targetURL: String, concurrency: Int, attemptTimeout: String?) throws -> WorkerProcesses {
         guard FileManager.default.isExecutableFile(atPath: atsgate) else {
             throw BenchmarkError("\(atsgate) is not an executable: pass --atsgate PATH (swift build -c release --product atsgate)")
         }
@@ -20,7 +20,7 @@ struct WorkerProcesses {
         try """
         kind: webhook
         url: \(targetURL)
-        timeout: 10s
+        timeout: \(attemptTimeout ?? "10s")\(attemptTimeout.map { "\nattempt_timeout: \($0)" } ?? "")
         concurrency: \(concurrency)
         rate_limit:
           requests_per_second: 1000000
