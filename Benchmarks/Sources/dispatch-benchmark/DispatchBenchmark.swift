@@ -62,7 +62,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
     @Option(help: "Phase engines: which rounds to run, comma-separated: probes, inprocess, processes, latency.")
     var parts = "probes,inprocess,processes,latency"
 
-    @Option(help: "Phase engines: the worker processes' timeout and attempt_timeout (their lease is this + 5 s), e.g. 2s. (default: 10s and 20s)")
+    @Option(help: "Phase engines: the worker processes' attempt_timeout (their lease is this + 5 s), e.g. 2s; their timeout is then 1s. (default: timeout 10s, attempt_timeout 20s)")
     var attemptTimeout: String?
 
     @Flag(help: "Phase engines: keep the rounds' PostgreSQL schemas.")

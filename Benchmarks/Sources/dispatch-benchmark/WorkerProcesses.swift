@@ -20,7 +20,7 @@ struct WorkerProcesses {
         try """
         kind: webhook
         url: \(targetURL)
-        timeout: \(attemptTimeout ?? "10s")\(attemptTimeout.map { "\nattempt_timeout: \($0)" } ?? "")
+        timeout: \(attemptTimeout == nil ? "10s" : "1s")\(attemptTimeout.map { "\nattempt_timeout: \($0)" } ?? "")
         concurrency: \(concurrency)
         rate_limit:
           requests_per_second: 1000000
