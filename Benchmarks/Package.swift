@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // A webhook target that does as little as possible, so the benchmark measures the gateway.
@@ -30,12 +31,14 @@ let package = Package(
             dependencies: [
                 .product(name: "AtsgateCore", package: "atsgate"),
                 .product(name: "AtsgateSQLite", package: "atsgate"),
+                .product(name: "AtsgatePostgres", package: "atsgate"),
                 .product(name: "AtsgateHTTP", package: "atsgate"),
                 .product(name: "AtsgateWebhook", package: "atsgate"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // Deliver to an in-process fake Loxo on a bad day: fault-free, 20 % of writes failing, the target down for minutes.

@@ -12,7 +12,7 @@ enum BenchmarkDataset {
     }
 
     /// Imports `jobs` open jobs (and their companies and people) through the importer, in one transaction.
-    static func importJobs(_ jobs: Int, into store: SQLiteStore, catalog: TargetCatalog) async throws {
+    static func importJobs(_ jobs: Int, into store: any ImportStore, catalog: TargetCatalog) async throws {
         let records = try ImportFileReader().jsonRecords(Data(json(jobs: jobs).utf8), file: "bench.json")
         let dataset = try DatasetParser().parse(records)
         _ = try await store.importDataset(dataset, planner: QualificationPlanner(catalog: catalog, now: Date()), actor: BenchmarkSetup.actor)

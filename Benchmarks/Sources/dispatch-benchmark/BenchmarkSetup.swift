@@ -37,7 +37,7 @@ struct BenchmarkSetup: Sendable {
     }
 
     /// Qualifies one job in its own transaction, as `atsgate jobs qualify` does.
-    func qualify(_ job: JobID, in store: SQLiteStore) async throws {
+    func qualify(_ job: JobID, in store: any QualificationStore) async throws {
         let command = QualificationCommand(
             organisationID: Self.organisation, jobID: job, decision: .qualify, targets: [], actor: Self.actor
         )

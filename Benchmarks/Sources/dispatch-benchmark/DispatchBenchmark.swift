@@ -17,7 +17,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
     )
 
     enum Phase: String, ExpressibleByArgument, CaseIterable {
-        case all, throughput, latency, ceiling
+        case all, throughput, latency, ceiling, engines
     }
 
     @Option(help: "Jobs imported, qualified and dispatched in the throughput phase.")
@@ -43,6 +43,30 @@ struct DispatchBenchmark: AsyncParsableCommand {
 
     @Option(help: "Port of the no-op target on 127.0.0.1.")
     var port = 8089
+
+    @Option(help: "Phase engines: a PostgreSQL database, postgres://USER@HOST:PORT/DB?sslmode=disable (no schema: each round makes its own, bench_<random>_<round>, and drops it).")
+    var postgres: String?
+
+    @Option(help: "Phase engines: the engines to compare, comma-separated.")
+    var engines = "sqlite,postgres"
+
+    @Option(help: "Phase engines: how many worker processes dispatch at once, one round each, comma-separated.")
+    var processes = "1,2,4"
+
+    @Option(help: "Phase engines: the atsgate binary the worker processes run (default: atsgate beside this executable, else the root package's .build/release/atsgate).")
+    var atsgate: String?
+
+    @Option(help: "Phase engines: the PostgreSQL server's postmaster pid, to count its CPU (read from postmaster.pid).")
+    var postgresPid: Int32?
+
+    @Option(help: "Phase engines: which rounds to run, comma-separated: probes, inprocess, processes, latency.")
+    var parts = "probes,inprocess,processes,latency"
+
+    @Option(help: "Phase engines: the worker processes' attempt_timeout (their lease is this + 5 s), e.g. 2s; their timeout is then 1s. (default: timeout 10s, attempt_timeout 20s)")
+    var attemptTimeout: String?
+
+    @Flag(help: "Phase engines: keep the rounds' PostgreSQL schemas.")
+    var keepSchemas = false
 
     @Flag(inversion: .prefixedNo, help: "Start noop-target (from this executable's folder) for the run and stop it afterwards.")
     var spawnTarget = true
@@ -76,6 +100,10 @@ struct DispatchBenchmark: AsyncParsableCommand {
 
     private func runPhases(_ setup: BenchmarkSetup, files: DatabaseFiles, targetPID: Int32?) async throws {
         print(Report.header(setup: setup, targetPID: targetPID))
+        if phase == .engines {
+            try await runEngines(setup, targetPID: targetPID)
+            return
+        }
         if phase == .all || phase == .throughput {
             let result = try await ThroughputPhase(setup: setup, path: files.throughputPath, rows: rows, targetPID: targetPID).run()
             print(Report.throughput(result))
@@ -88,6 +116,46 @@ struct DispatchBenchmark: AsyncParsableCommand {
             let result = try await CeilingPhase(setup: setup, requests: ceilingRequests, targetPID: targetPID).run()
             print(Report.ceiling(result))
         }
+    }
+}
+
+extension DispatchBenchmark {
+    private func runEngines(_ setup: BenchmarkSetup, targetPID: Int32?) async throws {
+        let chosen = try engines.split(separator: ",").map { name in
+            guard let engine = Engine(rawValue: String(name)) else { throw BenchmarkError("--engines: no engine '\(name)'") }
+            return engine
+        }
+        let counts = try processes.split(separator: ",").map { text in
+            guard let count = Int(text), count > 0 else { throw BenchmarkError("--processes: '\(text)' is not a positive number") }
+            return count
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atsgate-engines-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let binary = atsgate ?? Self.defaultAtsgate()
+        let workers = try WorkerProcesses.prepare(
+            atsgate: binary, folder: folder, targetURL: setup.targetURL, concurrency: concurrency, attemptTimeout: attemptTimeout
+        )
+        let chosenParts = Set(parts.split(separator: ",").map(String.init))
+        let random = String(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(8))
+        let load = { (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?" }
+        let loadBefore = load()
+        let result = try await EnginesPhase(
+            setup: setup, engines: chosen, postgresURL: postgres, postmasterPID: postgresPid, targetPID: targetPID,
+            rows: rows, processCounts: counts, latencyJobs: latencyJobs, latencyRate: latencyRate,
+            workers: workers, folder: folder, schemaPrefix: "bench_\(random)", keepDatabases: keepSchemas, parts: chosenParts
+        ).run()
+        print("| atsgate | \(binary) |")
+        print(EnginesReport.render(result, rows: rows, concurrency: concurrency, loadBefore: loadBefore, loadAfter: load()))
+    }
+
+    /// `atsgate` beside this executable (`swift build -c release --product atsgate` in Benchmarks/
+    /// puts it there, built from the same sources), else the root package's release build.
+    private static func defaultAtsgate() -> String {
+        let folder = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".")
+        let beside = folder.appendingPathComponent("atsgate").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return folder.appendingPathComponent("../../../.build/release/atsgate").standardizedFileURL.path
     }
 }
 
