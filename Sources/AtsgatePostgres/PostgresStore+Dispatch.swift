@@ -48,13 +48,13 @@ extension PostgresStore: DispatchStore {
 
     public func settle(_ records: [DeliveryRecord]) async throws -> [Settlement.Result] {
         try await write { connection in
-            var stored = try await fetchSettlementRows(records.map(\.entryID), connection: connection)
-            var results: [Settlement.Result] = []
-            for record in records {
-                // A second record for the same row in one batch must see what the first one wrote.
-                var row = stored.removeValue(forKey: record.entryID)
-                if row == nil { row = try await fetchSettlementRows([record.entryID], connection: connection)[record.entryID] }
-                results.append(try await settle(record, stored: row, connection: connection))
+            let ids = records.map(\.entryID)
+            let stored = try await fetchSettlementRows(ids, connection: connection)
+            let results = if Set(ids).count == ids.count {
+                try await settleTogether(records, stored: stored, connection: connection)
+            } else {
+                // A second record for the same row must see what the first one wrote: one by one.
+                try await settleOneByOne(records, stored: stored, connection: connection)
             }
             // Last, so the targets' rows are locked only for the end of the transaction. A lost
             // lease changes nothing of its row, but its requests still say how the target is.
@@ -320,47 +320,123 @@ extension PostgresStore {
         return Dictionary(rows.map { ($0.context.row.id, $0) }) { first, _ in first }
     }
 
-    private func settle(_ record: DeliveryRecord, stored: SettlementRow?, connection: PostgresConnection) async throws -> Settlement.Result {
-        guard let stored else { return .leaseLost }
-        let entry = stored.context.row
-        let result = Settlement.settle(record, context: stored.context, previousOutcomeUnknown: stored.outcomeUnknown, enqueuedAt: stored.enqueuedAt)
-        try await insertAttempt(
-            of: .submission(record.entryID), organisationID: record.organisationID, attempt: record.attempt, operation: record.operation,
-            worker: record.leaseOwner, startedAt: record.startedAt, finishedAt: record.finishedAt, outcome: record.outcome,
-            leaseLost: result == .leaseLost, requestHash: record.requestHash, connection: connection
-        )
-        guard case .settled(let settled) = result else { return result }
-        let receipt = record.outcome.receipt
-        try await connection.query("""
-            UPDATE job_external_submissions
-            SET status = \(settled.status.rawValue), operation = \(settled.operation.rawValue), attempts = \(settled.attempts),
-                next_attempt_at = \(settled.nextAttemptAt), lease_owner = NULL, lease_expires_at = NULL,
-                external_id = \(settled.externalID), sent_job_version = \(settled.sentJobVersion),
-                last_error_kind = \(settled.lastErrorKind?.rawValue), last_error_message = \(settled.lastErrorMessage),
-                outcome_unknown = \(settled.outcomeUnknown), enqueued_at = \(settled.enqueuedAt), sent_at = \(settled.sentAt),
-                response_data = coalesce(to_jsonb(\(settled.responseData)::text), response_data), updated_at = \(record.finishedAt),
-                sent_fields_digest = CASE WHEN \(receipt != nil) THEN \(receipt?.comparedFieldsDigest) ELSE sent_fields_digest END
-            WHERE id = \(record.entryID)
-            """, logger: logger)
-        // What the target holds now, whether the attempt finished or got part of the way.
-        let (jobID, learned): (String?, RemoteReferences) = switch record.outcome {
-        case .delivered(let receipt): (receipt.externalID, receipt.learnedReferences)
-        case .retry(_, let error), .failed(_, let error): (error.progress?.externalID, error.progress?.learnedReferences ?? RemoteReferences())
+    /// Settles records of distinct rows with a fixed number of statements, whatever their count:
+    /// every attempt in one insert, every row in one update, every link in one upsert.
+    private func settleTogether(
+        _ records: [DeliveryRecord], stored: [Int64: SettlementRow], connection: PostgresConnection
+    ) async throws -> [Settlement.Result] {
+        var batch = SettlementBatch()
+        let results = records.map { record in batch.add(record, stored: stored[record.entryID]) }
+        try await insertAttempts(batch.attempts, connection: connection)
+        try await update(batch.settledRows, connection: connection)
+        try await link(batch.links, connection: connection)
+        for (record, entry) in batch.notifying {
+            try await queueNotifications(after: record, entry: entry, connection: connection)
         }
-        let link = { (kind: String, localID: String, remoteID: String) in
-            try await self.link(kind, localID: localID, remoteID: remoteID, organisationID: entry.organisationID, target: entry.target, now: record.finishedAt, connection: connection)
+        return results
+    }
+
+    private func settleOneByOne(
+        _ records: [DeliveryRecord], stored: [Int64: SettlementRow], connection: PostgresConnection
+    ) async throws -> [Settlement.Result] {
+        var stored = stored
+        var results: [Settlement.Result] = []
+        for record in records {
+            var row = stored.removeValue(forKey: record.entryID)
+            if row == nil { row = try await fetchSettlementRows([record.entryID], connection: connection)[record.entryID] }
+            let single = [record.entryID: row].compactMapValues { $0 }
+            results += try await settleTogether([record], stored: single, connection: connection)
         }
-        if let jobID { try await link("job", entry.jobID.rawValue, jobID) }
-        for (company, remoteID) in learned.companies { try await link("company", company.rawValue, remoteID) }
-        for (person, remoteID) in learned.people { try await link("person", person.rawValue, remoteID) }
-        let job = try await Settlement.notifications(after: record) { () async throws -> (decisionMakers: [Person], alreadyNotified: Set<PersonID>) in
-            guard let job = try await fetchJob(entry.organisationID, entry.jobID, connection: connection)?.job else { return ([], []) }
+        return results
+    }
+
+    /// What a settlement writes, gathered for all its records before any is written.
+    private struct SettlementBatch {
+        var attempts: [AttemptHistoryEntry.Row] = []
+        var settledRows: [(record: DeliveryRecord, settled: SettledRow)] = []
+        var links = RemoteLinks()
+        var notifying: [(DeliveryRecord, OutboxEntry)] = []
+
+        mutating func add(_ record: DeliveryRecord, stored: SettlementRow?) -> Settlement.Result {
+            guard let stored else {
+                attempts.append(.submission(record, leaseLost: true))
+                return .leaseLost
+            }
+            let entry = stored.context.row
+            let result = Settlement.settle(record, context: stored.context, previousOutcomeUnknown: stored.outcomeUnknown, enqueuedAt: stored.enqueuedAt)
+            attempts.append(.submission(record, leaseLost: result == .leaseLost))
+            guard case .settled(let settled) = result else { return result }
+            settledRows.append((record, settled))
+            // What the target holds now, whether the attempt finished or got part of the way.
+            let (jobID, learned): (String?, RemoteReferences) = switch record.outcome {
+            case .delivered(let receipt): (receipt.externalID, receipt.learnedReferences)
+            case .retry(_, let error), .failed(_, let error): (error.progress?.externalID, error.progress?.learnedReferences ?? RemoteReferences())
+            }
+            var learnedLinks: [(kind: String, localID: String, remoteID: String)] = jobID.map { [("job", entry.jobID.rawValue, $0)] } ?? []
+            learnedLinks += learned.companies.sorted { $0.key < $1.key }.map { ("company", $0.key.rawValue, $0.value) }
+            learnedLinks += learned.people.sorted { $0.key < $1.key }.map { ("person", $0.key.rawValue, $0.value) }
+            for (kind, localID, remoteID) in learnedLinks {
+                links.add(RemoteLinks.Link(
+                    organisationID: entry.organisationID, kind: kind, localID: localID, target: entry.target, remoteID: remoteID, at: record.finishedAt
+                ))
+            }
+            if Settlement.queuesNotifications(after: record) { notifying.append((record, entry)) }
+            return result
+        }
+    }
+
+    /// `job_submitted` for the decision makers of a job a create delivered, when its target says so.
+    private func queueNotifications(after record: DeliveryRecord, entry: OutboxEntry, connection: PostgresConnection) async throws {
+        let job = try await fetchJob(entry.organisationID, entry.jobID, connection: connection)?.job
+        let drafts = try await Settlement.notifications(after: record) { () async throws -> (decisionMakers: [Person], alreadyNotified: Set<PersonID>) in
+            guard let job else { return ([], []) }
             return (try await fetchContacts(of: job, label: .decisionMaker, connection: connection), try await notifiedPeople(job, type: .jobSubmitted, connection: connection))
         }
-        if !job.isEmpty, let stored = try await fetchJob(entry.organisationID, entry.jobID, connection: connection)?.job {
-            for draft in job { try await insert(draft, job: stored, now: record.finishedAt, connection: connection) }
-        }
-        return result
+        guard let job else { return }
+        for draft in drafts { try await insert(draft, job: job, now: record.finishedAt, connection: connection) }
+    }
+
+    private func update(_ rows: [(record: DeliveryRecord, settled: SettledRow)], connection: PostgresConnection) async throws {
+        guard !rows.isEmpty else { return }
+        let settled = rows.map(\.settled)
+        let receipts = rows.map(\.record.outcome.receipt)
+        try await connection.query("""
+            UPDATE job_external_submissions AS s
+            SET status = u.status, operation = u.operation, attempts = u.attempts, next_attempt_at = u.next_attempt_at,
+                lease_owner = NULL, lease_expires_at = NULL, external_id = u.external_id, sent_job_version = u.sent_job_version,
+                last_error_kind = u.last_error_kind, last_error_message = u.last_error_message, outcome_unknown = u.outcome_unknown,
+                enqueued_at = u.enqueued_at, sent_at = u.sent_at, response_data = coalesce(to_jsonb(u.response_data), s.response_data),
+                updated_at = u.finished_at, sent_fields_digest = CASE WHEN u.has_receipt THEN u.digest ELSE s.sent_fields_digest END
+            FROM unnest(
+                \(rows.map(\.record.entryID)), \(settled.map(\.status.rawValue)), \(settled.map(\.operation.rawValue)), \(settled.map(\.attempts)),
+                \(NullableArray(settled.map(\.nextAttemptAt)))::timestamptz[], \(NullableArray(settled.map(\.externalID)))::text[],
+                \(NullableArray(settled.map(\.sentJobVersion)))::bigint[], \(NullableArray(settled.map(\.lastErrorKind?.rawValue)))::text[],
+                \(NullableArray(settled.map(\.lastErrorMessage)))::text[], \(settled.map(\.outcomeUnknown)), \(settled.map(\.enqueuedAt)),
+                \(NullableArray(settled.map(\.sentAt)))::timestamptz[], \(NullableArray(settled.map(\.responseData)))::text[],
+                \(rows.map(\.record.finishedAt)), \(receipts.map { $0 != nil }), \(NullableArray(receipts.map { $0?.comparedFieldsDigest }))::text[]
+            ) AS u(id, status, operation, attempts, next_attempt_at, external_id, sent_job_version, last_error_kind, last_error_message,
+                   outcome_unknown, enqueued_at, sent_at, response_data, finished_at, has_receipt, digest)
+            WHERE s.id = u.id
+            """, logger: logger)
+    }
+
+    /// Records which remote records are ours, in the transaction that settles the attempts. If
+    /// another local entity already claims a remote id, that link is left out (reconciliation
+    /// reports the duplicate); an outbox row still records the id it was given.
+    private func link(_ links: RemoteLinks, connection: PostgresConnection) async throws {
+        let all = links.inOrder
+        guard !all.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
+            SELECT l.organisation_id, l.kind, l.local_id, l.target, l.remote_id, l.at, l.at
+            FROM unnest(\(all.map(\.organisationID.rawValue)), \(all.map(\.kind)), \(all.map(\.localID)), \(all.map(\.target.rawValue)),
+                        \(all.map(\.remoteID)), \(all.map(\.at))) AS l(organisation_id, kind, local_id, target, remote_id, at)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM external_refs AS e
+                WHERE e.organisation_id = l.organisation_id AND e.target = l.target AND e.entity_kind = l.kind
+                  AND e.remote_id = l.remote_id AND e.local_id <> l.local_id)
+            ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
+            """, logger: logger)
     }
 
     private func settle(_ record: NotificationRecord, connection: PostgresConnection) async throws -> Bool {
@@ -373,11 +449,7 @@ extension PostgresStore {
         }
         guard let stored else { return false }
         let held = stored.status == .inFlight && stored.leaseOwner == record.leaseOwner && stored.attempts == record.attempt
-        try await insertAttempt(
-            of: .notification(record.notificationID), organisationID: record.organisationID, attempt: record.attempt, operation: nil,
-            worker: record.leaseOwner, startedAt: record.startedAt, finishedAt: record.finishedAt, outcome: record.outcome,
-            leaseLost: !held, requestHash: nil, connection: connection
-        )
+        try await insertAttempts([.notification(record, leaseLost: !held)], connection: connection)
         guard held else { return false }
         let (newStatus, nextAttempt, errorKind, error, externalID, sentAt): (NotificationStatus, Date?, ErrorKind?, String?, String?, Date?) =
             switch record.outcome {
@@ -395,33 +467,96 @@ extension PostgresStore {
         return true
     }
 
-    /// Which row an attempt record belongs to.
-    private enum AttemptSubject {
-        case submission(Int64)
-        case notification(Int64)
-    }
-
-    private func insertAttempt(
-        of subject: AttemptSubject, organisationID: OrganisationID, attempt: Int, operation: SubmissionOperation?,
-        worker: String, startedAt: Date, finishedAt: Date, outcome: AttemptOutcome, leaseLost: Bool, requestHash: String?,
-        connection: PostgresConnection
-    ) async throws {
-        let entry = AttemptHistoryEntry.recording(
-            outcome, attempt: attempt, operation: operation, worker: worker, startedAt: startedAt, finishedAt: finishedAt,
-            leaseLost: leaseLost, requestHash: requestHash
-        )
-        let (submissionID, notificationID): (Int64?, Int64?) = switch subject {
-        case .submission(let id): (id, nil)
-        case .notification(let id): (nil, id)
-        }
+    /// Attempt records in one statement, in order.
+    private func insertAttempts(_ rows: [AttemptHistoryEntry.Row], connection: PostgresConnection) async throws {
+        guard !rows.isEmpty else { return }
+        let entries = rows.map(\.entry)
         try await connection.query("""
             INSERT INTO submission_attempts
                 (organisation_id, submission_id, notification_id, attempt_number, operation, worker, started_at, finished_at, outcome,
                  http_status, error_kind, message, duration_ms, request_hash)
-            VALUES (\(organisationID.rawValue), \(submissionID), \(notificationID), \(entry.attemptNumber), \(entry.operation?.rawValue),
-                \(entry.worker), \(startedAt), \(finishedAt), \(entry.outcome), \(entry.httpStatus), \(entry.errorKind?.rawValue),
-                \(entry.message), \(entry.durationMilliseconds.map(Int64.init)), \(entry.requestHash))
+            SELECT organisation_id, submission_id, notification_id, attempt_number, operation, worker, started_at, finished_at, outcome,
+                   http_status, error_kind, message, duration_ms, request_hash
+            FROM unnest(
+                \(rows.map(\.organisationID.rawValue)), \(NullableArray(rows.map(\.submissionID)))::bigint[],
+                \(NullableArray(rows.map(\.notificationID)))::bigint[], \(entries.map(\.attemptNumber)),
+                \(NullableArray(entries.map(\.operation?.rawValue)))::text[], \(entries.map(\.worker)), \(rows.map(\.startedAt)),
+                \(rows.map(\.finishedAt)), \(NullableArray(entries.map(\.outcome)))::text[], \(NullableArray(entries.map(\.httpStatus)))::bigint[],
+                \(NullableArray(entries.map(\.errorKind?.rawValue)))::text[], \(NullableArray(entries.map(\.message)))::text[],
+                \(NullableArray(entries.map { $0.durationMilliseconds.map(Int64.init) }))::bigint[], \(NullableArray(entries.map(\.requestHash)))::text[]
+            ) WITH ORDINALITY AS a(organisation_id, submission_id, notification_id, attempt_number, operation, worker, started_at, finished_at,
+                                   outcome, http_status, error_kind, message, duration_ms, request_hash, position)
+            ORDER BY position
             """, logger: logger)
+    }
+}
+
+/// The remote records a settlement links, in the order the attempts learned them; a later link
+/// of the same local entity replaces an earlier one, and a remote record already linked to
+/// another local entity in the same batch is left out — as the links would come out one by one.
+struct RemoteLinks {
+    struct Link {
+        var organisationID: OrganisationID
+        var kind: String
+        var localID: String
+        var target: TargetName
+        var remoteID: String
+        var at: Date
+
+        var localKey: [String] { [organisationID.rawValue, kind, localID, target.rawValue] }
+        var remoteKey: [String] { [organisationID.rawValue, target.rawValue, kind, remoteID] }
+    }
+
+    private var links: [Link] = []
+    private var positionByLocal: [[String]: Int] = [:]
+    private var localByRemote: [[String]: String] = [:]
+
+    mutating func add(_ link: Link) {
+        if let holder = localByRemote[link.remoteKey], holder != link.localID { return }
+        if let position = positionByLocal[link.localKey] {
+            localByRemote[links[position].remoteKey] = nil
+            links[position] = link
+        } else {
+            positionByLocal[link.localKey] = links.count
+            links.append(link)
+        }
+        localByRemote[link.remoteKey] = link.localID
+    }
+
+    var inOrder: [Link] { links }
+}
+
+extension AttemptHistoryEntry {
+    /// An attempt record with the columns the history entry does not carry.
+    struct Row {
+        var organisationID: OrganisationID
+        var submissionID: Int64?
+        var notificationID: Int64?
+        var startedAt: Date
+        var finishedAt: Date
+        var entry: AttemptHistoryEntry
+
+        static func submission(_ record: DeliveryRecord, leaseLost: Bool) -> Row {
+            Row(
+                organisationID: record.organisationID, submissionID: record.entryID, notificationID: nil,
+                startedAt: record.startedAt, finishedAt: record.finishedAt,
+                entry: .recording(
+                    record.outcome, attempt: record.attempt, operation: record.operation, worker: record.leaseOwner,
+                    startedAt: record.startedAt, finishedAt: record.finishedAt, leaseLost: leaseLost, requestHash: record.requestHash
+                )
+            )
+        }
+
+        static func notification(_ record: NotificationRecord, leaseLost: Bool) -> Row {
+            Row(
+                organisationID: record.organisationID, submissionID: nil, notificationID: record.notificationID,
+                startedAt: record.startedAt, finishedAt: record.finishedAt,
+                entry: .recording(
+                    record.outcome, attempt: record.attempt, operation: nil, worker: record.leaseOwner,
+                    startedAt: record.startedAt, finishedAt: record.finishedAt, leaseLost: leaseLost, requestHash: nil
+                )
+            )
+        }
     }
 }
 

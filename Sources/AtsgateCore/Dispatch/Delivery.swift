@@ -18,8 +18,11 @@ struct Delivery: Sendable {
     let logger: Logger
 
     /// A successful request frees its `slot` before the settlement is written, so the target's
-    /// concurrency is spent on requests, not on waiting for our own commits. A failed one keeps
-    /// the slot until it is settled: the circuit breaker must see the failure before more rows go.
+    /// concurrency is spent on requests, not on waiting for our own commits — unless settlements
+    /// fall behind (``SettlementQueue/isBehind(forConcurrency:)``): answered rows waiting to be
+    /// written must not pile up until their leases lapse and another worker sends them again.
+    /// A failed one keeps the slot until it is settled: the circuit breaker must see the failure
+    /// before more rows go.
     func deliver(_ claim: ClaimedSubmission, slot: DeliverySlot) async {
         let entry = claim.entry
         guard let target = catalog[entry.target] else { return }
@@ -37,7 +40,7 @@ struct Delivery: Sendable {
             }
             return try await submit(request, to: connector, target: target, deadline: deadline, lastSent: &sent)
         }
-        if case .success = result { slot.release() }
+        if case .success = result, !settlements.isBehind(forConcurrency: target.concurrency) { slot.release() }
         let outcome = await decide(result, target: target, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt, previousErrorKind: entry.lastErrorKind)
         let record = DeliveryRecord(
             entryID: entry.id, organisationID: entry.organisationID, target: entry.target, leaseOwner: workerID,

@@ -181,7 +181,8 @@ public enum Settlement {
         return NotificationRecipients.drafts(.jobSubmitted, for: decisionMakers, alreadyNotified: alreadyNotified)
     }
 
-    private static func queuesNotifications(after record: DeliveryRecord) -> Bool {
+    /// Whether a settled attempt queues notifications (so a store reads the recipients at all).
+    public static func queuesNotifications(after record: DeliveryRecord) -> Bool {
         guard case .delivered = record.outcome else { return false }
         return record.notifiesDecisionMakers && record.operation == .create
     }

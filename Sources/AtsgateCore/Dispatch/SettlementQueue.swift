@@ -12,6 +12,8 @@ final class SettlementQueue: Sendable {
     }
 
     private let pending = Mutex<[Item]>([])
+    /// Records handed in and not yet written (queued, or in the batch being written).
+    private let unsettled = Mutex(0)
     private let pings: AsyncStream<Void>
     private let ping: AsyncStream<Void>.Continuation
     private let store: any DispatchStore
@@ -27,15 +29,25 @@ final class SettlementQueue: Sendable {
         (pings, ping) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Whether more records wait to be written than a target of `concurrency` has slots: its
+    /// deliveries then keep their slots until settled, so the backlog stops growing.
+    func isBehind(forConcurrency concurrency: Int) -> Bool {
+        unsettled.withLock { $0 } > max(concurrency, 1)
+    }
+
     func settle(_ record: DeliveryRecord) async throws -> Settlement.Result {
-        try await withCheckedThrowingContinuation { continuation in
+        unsettled.withLock { $0 += 1 }
+        defer { unsettled.withLock { $0 -= 1 } }
+        return try await withCheckedThrowingContinuation { continuation in
             pending.withLock { $0.append(.submission(record, continuation)) }
             ping.yield()
         }
     }
 
     func settle(_ record: NotificationRecord) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
+        unsettled.withLock { $0 += 1 }
+        defer { unsettled.withLock { $0 -= 1 } }
+        return try await withCheckedThrowingContinuation { continuation in
             pending.withLock { $0.append(.notification(record, continuation)) }
             ping.yield()
         }
