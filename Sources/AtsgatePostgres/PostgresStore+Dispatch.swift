@@ -423,7 +423,7 @@ extension PostgresStore {
     /// Records which remote records are ours, in the transaction that settles the attempts. If
     /// another local entity already claims a remote id, that link is left out (reconciliation
     /// reports the duplicate); an outbox row still records the id it was given.
-    private func link(_ links: RemoteLinks, connection: PostgresConnection) async throws {
+    func link(_ links: RemoteLinks, connection: PostgresConnection) async throws {
         let all = links.inOrder
         guard !all.isEmpty else { return }
         try await connection.query("""

@@ -110,7 +110,9 @@ extension PostgresStore {
                         \(context.actor), \(now), \(now), \(now), \(now))
                 """, logger: logger)
         }
-        try await link("job", localID: job.job.id.rawValue, remoteID: remoteID, organisationID: job.job.organisationID, target: target, now: now, connection: connection)
+        var links = RemoteLinks()
+        links.add(RemoteLinks.Link(organisationID: job.job.organisationID, kind: "job", localID: job.job.id.rawValue, target: target, remoteID: remoteID, at: now))
+        try await link(links, connection: connection)
         // The adopted job differs from ours: bring it up to date through the outbox.
         guard !context.finding.fields.isEmpty, let entryID = try await connection.query("""
             SELECT id FROM job_external_submissions

@@ -133,24 +133,6 @@ extension PostgresStore {
             VALUES (\(audit.organisationID?.rawValue), \(audit.occurredAt), \(audit.actor), \(audit.action.rawValue), \(audit.subject), \(details)::jsonb)
             """, logger: logger)
     }
-
-    /// Records which remote record is ours, in the transaction that settles the attempt. If another
-    /// local entity already claims that remote id, the link is left out (reconciliation reports
-    /// the duplicate); an outbox row still records the id it was given.
-    func link(
-        _ kind: String, localID: String, remoteID: String, organisationID: OrganisationID, target: TargetName, now: Date,
-        connection: PostgresConnection
-    ) async throws {
-        try await connection.query("""
-            INSERT INTO external_refs (organisation_id, entity_kind, local_id, target, remote_id, created_at, updated_at)
-            SELECT \(organisationID.rawValue), \(kind), \(localID), \(target.rawValue), \(remoteID), \(now), \(now)
-            WHERE NOT EXISTS (
-                SELECT 1 FROM external_refs
-                WHERE organisation_id = \(organisationID.rawValue) AND target = \(target.rawValue) AND entity_kind = \(kind)
-                  AND remote_id = \(remoteID) AND local_id <> \(localID))
-            ON CONFLICT (organisation_id, entity_kind, local_id, target) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at
-            """, logger: logger)
-    }
 }
 
 extension PostgresStore {
