@@ -26,10 +26,19 @@ struct AtsgateProcess {
 
     let workingDirectory: URL
     var databasePath: String { workingDirectory.appendingPathComponent("atsgate.sqlite").path }
+    /// What every command gets as `ATSGATE_DATABASE`: the SQLite file in the working folder, or a
+    /// fresh schema on the test PostgreSQL server.
+    let databaseURL: String
 
-    init() throws {
+    init(engine: DatabaseEngine = .sqlite) throws {
         workingDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("atsgate-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: true)
+        switch engine {
+        case .sqlite:
+            databaseURL = workingDirectory.appendingPathComponent("atsgate.sqlite").path
+        case .postgres:
+            databaseURL = try #require(PostgresTestServer.urlWithFreshSchema(prefix: "e2e"), Comment(rawValue: PostgresTestServer.skipReason))
+        }
     }
 
     func removeWorkingDirectory() {
@@ -97,7 +106,7 @@ struct AtsgateProcess {
         process.arguments = arguments
         process.currentDirectoryURL = workingDirectory
         var environment = ProcessInfo.processInfo.environment
-        environment["ATSGATE_DATABASE"] = databasePath
+        environment["ATSGATE_DATABASE"] = databaseURL
         environment["ATSGATE_CONFIG"] = Self.repositoryRoot.path
         environment.removeValue(forKey: "ATSGATE_ORGANISATION")
         environment.merge(extra) { _, new in new }
@@ -106,6 +115,16 @@ struct AtsgateProcess {
     }
 
     var exampleDataset: String { Self.repositoryRoot.appendingPathComponent("examples/crm.json").path }
+}
+
+/// The store engines end-to-end tests of the worker run on: PostgreSQL only given a server.
+enum DatabaseEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static var allCases: [DatabaseEngine] { PostgresTestServer.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    var testDescription: String { rawValue }
 }
 
 /// A long-running `atsgate` (a worker) the test can signal.
@@ -127,7 +146,7 @@ final class RunningAtsgate: Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = atsgate.workingDirectory
         var environment = ProcessInfo.processInfo.environment
-        environment["ATSGATE_DATABASE"] = atsgate.databasePath
+        environment["ATSGATE_DATABASE"] = atsgate.databaseURL
         environment["ATSGATE_CONFIG"] = atsgate.workingDirectory.path
         environment.merge(extra) { _, new in new }
         process.environment = environment

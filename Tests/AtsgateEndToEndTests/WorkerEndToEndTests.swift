@@ -2,7 +2,7 @@ import AtsgateTesting
 import Foundation
 import Testing
 
-/// The `atsgate worker` binary against an in-process fake webhook target.
+/// The `atsgate worker` binary against an in-process fake webhook target, on every store engine.
 @Suite("Worker process end to end", .serialized, .timeLimit(.minutes(2)))
 struct WorkerEndToEndTests {
     struct ListedRow: Decodable {
@@ -28,9 +28,9 @@ struct WorkerEndToEndTests {
         }
     }
 
-    @Test("A worker SIGKILLed mid-delivery loses nothing: the next worker takes the rows and no job is created twice")
-    func crashSafety() async throws {
-        let atsgate = try AtsgateProcess()
+    @Test("A worker SIGKILLed mid-delivery loses nothing: the next worker takes the rows and no job is created twice", arguments: DatabaseEngine.allCases)
+    func crashSafety(engine: DatabaseEngine) async throws {
+        let atsgate = try AtsgateProcess(engine: engine)
         defer { atsgate.removeWorkingDirectory() }
         let jobs = ["job-001", "job-002", "job-003", "job-004", "job-005", "job-006"]
         try await FakeWebhookTarget.withRunning { fake in
@@ -72,9 +72,9 @@ struct WorkerEndToEndTests {
         }
     }
 
-    @Test("A running worker is woken by a qualify in another process: no waiting for its poll")
-    func wakeUp() async throws {
-        let atsgate = try AtsgateProcess()
+    @Test("A running worker is woken by a qualify in another process: no waiting for its poll", arguments: DatabaseEngine.allCases)
+    func wakeUp(engine: DatabaseEngine) async throws {
+        let atsgate = try AtsgateProcess(engine: engine)
         defer { atsgate.removeWorkingDirectory() }
         try await FakeWebhookTarget.withRunning { fake in
             try await prepare(atsgate, url: fake.url, jobs: [])
@@ -93,9 +93,9 @@ struct WorkerEndToEndTests {
         }
     }
 
-    @Test("Operators: a failed row is listed, shown with its reason, replayed, and delivered; a sent row is never replayed")
-    func operatorReplay() async throws {
-        let atsgate = try AtsgateProcess()
+    @Test("Operators: a failed row is listed, shown with its reason, replayed, and delivered; a sent row is never replayed", arguments: DatabaseEngine.allCases)
+    func operatorReplay(engine: DatabaseEngine) async throws {
+        let atsgate = try AtsgateProcess(engine: engine)
         defer { atsgate.removeWorkingDirectory() }
         try await FakeWebhookTarget.withRunning { fake in
             try await prepare(atsgate, url: fake.url, jobs: ["job-001", "job-002"])
