@@ -34,7 +34,7 @@ extension PostgresStore {
         }
     }
 
-    /// Runs `body` in a read-only transaction (one consistent view for all its queries).
+    /// Runs `body` in a read-only transaction with one snapshot for all its queries (repeatable read).
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await transaction(readOnly: true, body)
@@ -51,7 +51,7 @@ extension PostgresStore {
         do {
             return try await client.withConnection { connection in
                 leased.withLock { $0 = true }
-                try await connection.query(readOnly ? "BEGIN READ ONLY" : "BEGIN", logger: logger)
+                try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
                 let result: T
                 do {
                     result = try await body(connection)
