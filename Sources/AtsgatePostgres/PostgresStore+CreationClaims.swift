@@ -29,6 +29,10 @@ extension PostgresStore: CreationClaimStore {
             } else {
                 try await connection.query("DELETE FROM creation_claims WHERE target = \(key.target.rawValue) AND key = \(key.key)", logger: logger)
             }
+            let expiredBefore = now.addingTimeInterval(-CreationClaimRecord.retention.timeInterval)
+            try await connection.query(
+                "DELETE FROM creation_claims WHERE target = \(key.target.rawValue) AND owner IS NULL AND updated_at < \(expiredBefore)", logger: logger
+            )
         }
     }
 

@@ -22,6 +22,10 @@ extension SQLiteStore: CreationClaimStore {
             } else {
                 try db.execute(sql: "DELETE FROM creation_claims WHERE target = ? AND key = ?", arguments: [key.target.rawValue, key.key])
             }
+            try db.cachedExecute(
+                sql: "DELETE FROM creation_claims WHERE target = ? AND owner IS NULL AND updated_at < ?",
+                arguments: [key.target.rawValue, now.addingTimeInterval(-CreationClaimRecord.retention.timeInterval).storageText]
+            )
         }
     }
 

@@ -6,8 +6,9 @@ public import AtsgateCore
 /// that it is idle instead of sleeping and polling, and stops it once nothing is left pending.
 public enum DispatcherRun {
     /// Runs the dispatcher `make` builds (it must pass the given observer into its configuration,
-    /// with `untilIdle` off) until, idle, it leaves no row pending; then cancels it, which is clean
-    /// because nothing is in flight. `onIdle` is called with the count of idle looks so far,
+    /// with `untilIdle` off) until, idle, it leaves no row pending or in flight (a row it claimed
+    /// ahead and has not started is in flight while the dispatcher reports idle); then cancels it,
+    /// which is clean because nothing is in flight. `onIdle` is called with the count of idle looks so far,
     /// before each check. Rethrows what the dispatcher threw.
     public static func untilNothingPending(
         in store: some OutboxReader,
@@ -25,7 +26,9 @@ public enum DispatcherRun {
             guard case .idle = event else { continue }
             looks += 1
             onIdle(looks)
-            if try await store.outboxEntries(matching: OutboxFilter(status: .pending)).isEmpty { break }
+            let pending = try await store.outboxEntries(matching: OutboxFilter(status: .pending))
+            let inFlight = try await store.outboxEntries(matching: OutboxFilter(status: .inFlight))
+            if pending.isEmpty, inFlight.isEmpty { break }
         }
         runner.cancel()
         switch await runner.result {

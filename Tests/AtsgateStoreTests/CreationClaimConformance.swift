@@ -52,6 +52,29 @@ extension StoreConformance {
             #expect(try await claim(store, "third", at: Self.now.addingTimeInterval(63)) == .busy(until: Self.now.addingTimeInterval(121)))
         }
 
+        @Test("Finished claims of a target are removed a day after their answer, when another claim of it finishes", arguments: StoreEngine.allCases)
+        func expiredClaimsRemoved(_ engine: StoreEngine) async throws {
+            let subject = try await engine.open()
+            defer { withExtendedLifetime(subject) {} }
+            let store = subject.store
+            let other = CreationKey(target: "loxo", key: "company:globex")
+            let elsewhere = CreationKey(target: "bullhorn", key: "company:acme")
+            for key in [Self.key, elsewhere] {
+                #expect(try await claim(store, "node-a", key: key) == .claimed)
+                try await store.finishCreation(key, owner: "node-a", remoteID: "C-1", now: Self.now)
+            }
+            #expect(try await subject.snapshot().counts["creation_claims"] == 2)
+
+            let nextDay = Self.now.addingTimeInterval(86_400 + 60)
+            #expect(try await claim(store, "node-b", at: nextDay, key: other) == .claimed)
+            try await store.finishCreation(other, owner: "node-b", remoteID: "C-2", now: nextDay)
+            // The day-old answer of this target is gone; another target's stays until one of its own finishes.
+            let lines = try await subject.snapshot().tables["creation_claims"] ?? []
+            #expect(lines.count == 2, "\(lines)")
+            #expect(!lines.contains { $0.contains("loxo") && $0.contains("company:acme") }, "\(lines)")
+            #expect(lines.contains { $0.contains("bullhorn") && $0.contains("company:acme") }, "\(lines)")
+        }
+
         @Test("Two processes' directories on one store find or create a company once; every caller gets its id", arguments: StoreEngine.allCases)
         func directoriesShareOneCreation(_ engine: StoreEngine) async throws {
             let subject = try await engine.open()

@@ -14,6 +14,7 @@ public protocol CreationClaimStore: Sendable {
 
     /// Ends `owner`'s claim: with the remote id it found or created, for those waiting; with `nil`
     /// when it failed, so the next one tries. A claim `owner` no longer holds is left alone.
+    /// Finished claims of the target older than ``CreationClaimRecord/retention`` are removed.
     func finishCreation(_ key: CreationKey, owner: String, remoteID: String?, now: Date) async throws
 }
 
@@ -66,6 +67,15 @@ public struct CreationClaimRecord: Hashable, Sendable {
             return .found(remoteID: remoteID)
         }
         return .claimed
+    }
+
+    /// How long a finished claim is kept: far longer than any caller trusts its answer, so a
+    /// removed row never held one still in use; the table stays as small as a day's new records.
+    public static let retention: Duration = .seconds(86_400)
+
+    /// Whether a stored claim may be removed at `now`: finished, and older than ``retention``.
+    public func isExpired(at now: Date) -> Bool {
+        owner == nil && updatedAt < now.addingTimeInterval(-Self.retention.timeInterval)
     }
 
     public static func claimed(by owner: String, until: Date, now: Date) -> CreationClaimRecord {

@@ -17,6 +17,7 @@ extension InMemoryStore: CreationClaimStore {
         try write { state in
             guard state.creationClaims[key]?.owner == owner else { return }
             state.creationClaims[key] = remoteID.map { .finished(remoteID: $0, now: now.atStoragePrecision) }
+            state.creationClaims = state.creationClaims.filter { claimKey, claim in claimKey.target != key.target || !claim.isExpired(at: now) }
         }
     }
 }
