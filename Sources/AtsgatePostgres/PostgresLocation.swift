@@ -5,8 +5,10 @@ import Foundation
 ///
 /// Options: `sslmode` (`disable`, `prefer`, `require`; libpq's `verify-ca`/`verify-full` are
 /// `require` with certificate checks), `schema` (default `atsgate`: the gateway's tables live
-/// there, beside whatever else the database holds) and `pool_size` (connections per process,
-/// default 10). A password missing from the URL comes from `PGPASSWORD`.
+/// there, beside whatever else the database holds), `pool_size` (connections per process,
+/// default 10) and `transaction_timeout` (seconds a transaction may run before the gateway
+/// gives up on it and closes its connection, default 120). A password missing from the URL
+/// comes from `PGPASSWORD`.
 public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
     public enum TLSMode: String, Hashable, Sendable, CaseIterable {
         case disable, prefer, require, verifyFull = "verify-full"
@@ -20,6 +22,7 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
     public var schema: String
     public var tls: TLSMode
     public var poolSize: Int
+    public var transactionTimeout: Duration
 
     /// A password that never prints.
     public struct Password: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -32,6 +35,7 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
 
     public static let defaultSchema = "atsgate"
     public static let defaultPoolSize = 10
+    public static let defaultTransactionTimeout = Duration.seconds(120)
 
     /// Parses the URL; `environment` supplies `PGPASSWORD`.
     public init(url text: String, environment: [String: String]) throws(StoreError) {
@@ -50,6 +54,7 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
         self.schema = Self.defaultSchema
         self.tls = .prefer
         self.poolSize = Self.defaultPoolSize
+        self.transactionTimeout = Self.defaultTransactionTimeout
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -69,8 +74,13 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
             case "pool_size":
                 guard let size = Int(value), (1...200).contains(size) else { throw Self.invalid("has pool_size=\(value); use 1 to 200") }
                 poolSize = size
+            case "transaction_timeout":
+                guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+                    throw Self.invalid("has transaction_timeout=\(value); use whole seconds, 1 to 86400")
+                }
+                transactionTimeout = .seconds(seconds)
             default:
-                throw Self.invalid("has an unknown option '\(item.name)'; known: sslmode, schema, pool_size")
+                throw Self.invalid("has an unknown option '\(item.name)'; known: sslmode, schema, pool_size, transaction_timeout")
             }
         }
     }

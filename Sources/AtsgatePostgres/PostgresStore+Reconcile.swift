@@ -92,7 +92,7 @@ extension PostgresStore: ReconcileStore {
 
     public func heartbeat(runID: Int64, now: Date) async throws {
         try await write { connection in
-            try await connection.query("UPDATE reconcile_runs SET heartbeat_at = \(now) WHERE id = \(runID)", logger: logger)
+            _ = try await connection.query("UPDATE reconcile_runs SET heartbeat_at = \(now) WHERE id = \(runID)", logger: logger)
         }
     }
 
@@ -100,7 +100,7 @@ extension PostgresStore: ReconcileStore {
         guard !findings.isEmpty else { return }
         let details = try findings.map { try FindingDetails(detail: $0.detail, fields: $0.fields).json() }
         try await write { connection in
-            try await connection.query("""
+            _ = try await connection.query("""
                 INSERT INTO reconcile_findings (run_id, organisation_id, category, job_id, remote_id, details, repair)
                 SELECT \(runID), \(organisationID.rawValue), category, job_id, remote_id, details::jsonb, repair
                 FROM unnest(\(findings.map(\.category.rawValue)), \(NullableArray(findings.map(\.jobID?.rawValue)))::text[],
@@ -115,7 +115,7 @@ extension PostgresStore: ReconcileStore {
         let counts = Dictionary(uniqueKeysWithValues: run.findingCounts.map { ($0.key.rawValue, $0.value) })
         let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         try await write { connection in
-            try await connection.query("""
+            _ = try await connection.query("""
                 UPDATE reconcile_runs
                 SET status = \(run.status.rawValue), finished_at = \(run.finishedAt), partial_reason = \(run.partialReason), applied = \(run.applied),
                     remote_jobs_listed = \(run.remoteJobsListed), local_jobs_compared = \(run.localJobsCompared),

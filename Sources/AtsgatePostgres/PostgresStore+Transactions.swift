@@ -2,19 +2,18 @@ import AtsgateCore
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 
 extension PostgresStore {
     /// Runs `body` in one read-write transaction and commits it. Domain errors (``WorkflowError``,
     /// ``ImportError``…) roll back and pass through; database failures become ``StoreError``. A
     /// deadlock or serialization failure is tried again from the start, a few times.
-    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await write(ringingWorkersIf: { _ in false }, body)
     }
 
     /// A write transaction that NOTIFYs the listening workers in the same transaction (delivered
     /// at commit, never for a rollback) when `queuedWork` says it queued or re-queued any.
-    func write<T: Sendable>(ringingWorkersIf queuedWork: (T) -> Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(ringingWorkersIf queuedWork: @escaping @Sendable (T) -> Bool, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
@@ -35,7 +34,7 @@ extension PostgresStore {
     }
 
     /// Runs `body` in a read-only transaction with one snapshot for all its queries (repeatable read).
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await transaction(readOnly: true, body)
         } catch let failure as PostgresFailure {
@@ -43,29 +42,34 @@ extension PostgresStore {
         }
     }
 
-    /// BEGIN, `body`, COMMIT — or ROLLBACK and rethrow `body`'s error. Database errors come out as
-    /// ``PostgresFailure`` so callers can tell them from domain errors.
-    private func transaction<T: Sendable>(readOnly: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        // Set once a connection is leased: an error before that is the pool's (no server).
-        let leased = Mutex(false)
+    /// BEGIN, `body`, COMMIT — or ROLLBACK and rethrow `body`'s error — under the
+    /// ``TransactionWatchdog``. Database errors come out as ``PostgresFailure`` so callers can
+    /// tell them from domain errors.
+    private func transaction<T: Sendable>(readOnly: Bool, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = TransactionLease()
         do {
-            return try await client.withConnection { connection in
-                leased.withLock { $0 = true }
-                try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
-                let result: T
-                do {
-                    result = try await body(connection)
-                } catch {
-                    // A broken connection rolls back by itself; the pool discards it.
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+            return try await watchdog.run(watching: lease) { [client, logger] in
+                try await client.withConnection { connection in
+                    guard lease.leased(connection) else { throw CancellationError() }
+                    try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
+                    let result: T
+                    do {
+                        result = try await body(connection)
+                    } catch {
+                        // A broken connection rolls back by itself; the pool discards it.
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
                 }
-                try await connection.query("COMMIT", logger: logger)
-                return result
             }
         } catch let error as PSQLError {
             throw PostgresFailure(underlying: error)
-        } catch where !leased.withLock({ $0 }) && !(error is CancellationError) {
+        } catch let error as TransactionAbandoned {
+            logger.warning("gave up waiting for a database transaction", metadata: ["reason": "\(error)", "server": "\(location.server)"])
+            throw PostgresFailure(underlying: error)
+        } catch where !lease.isLeased && !(error is CancellationError) {
             throw PostgresFailure(underlying: error)
         }
     }
@@ -111,6 +115,7 @@ struct PostgresFailure: Error {
             return "no connection could be made for a while; the server is down or unreachable (\(error))"
         }
         if let error = error as? PostgresError { return error.description }
+        if let error = error as? TransactionAbandoned { return "gave up on a transaction: \(error)" }
         if error is CancellationError { return "cancelled" }
         return String(describing: type(of: error))
     }

@@ -18,6 +18,7 @@ import NIOSSL
 public struct PostgresStore: Sendable, Service {
     public let location: PostgresLocation
     let client: PostgresClient
+    let watchdog: TransactionWatchdog
     let logger: Logger
 
     /// The NOTIFY channel of this schema's wake-ups.
@@ -34,6 +35,7 @@ public struct PostgresStore: Sendable, Service {
         configuration.options.additionalStartupParameters = location.startupParameters
         configuration.options.connectTimeout = .seconds(5)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.watchdog = TransactionWatchdog(timeLimit: location.transactionTimeout)
     }
 
     /// Runs the connection pool until the task is cancelled.

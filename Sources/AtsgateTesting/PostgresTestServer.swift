@@ -8,12 +8,6 @@ public enum PostgresTestServer {
         ProcessInfo.processInfo.environment["ATSGATE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The server's folder (`ATSGATE_TEST_POSTGRES_DIR`), for tests that restart it
-    /// (`scripts/postgres-test-server restart DIR`); `nil` when the tests did not start it.
-    public static var directory: String? {
-        ProcessInfo.processInfo.environment["ATSGATE_TEST_POSTGRES_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
     public static var isRequired: Bool {
         ProcessInfo.processInfo.environment["ATSGATE_REQUIRE_POSTGRES"] == "1"
     }

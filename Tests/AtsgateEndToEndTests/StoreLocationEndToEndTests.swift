@@ -23,6 +23,7 @@ struct StoreLocationEndToEndTests {
         ("postgresql://atsgate@localhost/", "the PostgreSQL URL names no database"),
         ("postgres://atsgate@localhost/atsgate?schema=Bad-Name", "has schema=Bad-Name"),
         ("postgres://atsgate@localhost/atsgate?sslmode=sometimes", "has sslmode=sometimes"),
+        ("postgres://atsgate@localhost/atsgate?transaction_timeout=0", "has transaction_timeout=0; use whole seconds"),
         ("mysql://localhost/atsgate", "no storage engine is called 'mysql'"),
     ])
     func refused(_ url: String, _ reason: String) async throws {

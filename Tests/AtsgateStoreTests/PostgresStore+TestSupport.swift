@@ -98,8 +98,9 @@ extension PostgresStore: StoreTestSupport {
 
     /// Runs an update of outbox row `entryID`; a row that does not exist is refused, as the in-memory engine refuses it.
     private func plant(_ entryID: Int64, _ update: PostgresQuery) async throws {
-        var update = update
-        update.sql += " RETURNING id"
+        var returning = update
+        returning.sql += " RETURNING id"
+        let update = returning
         let changed = try await write { connection in
             try await connection.query(update, logger: logger).decodeSingle(Int64.self)
         }

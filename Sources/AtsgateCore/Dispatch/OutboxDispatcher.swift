@@ -188,8 +188,10 @@ public struct OutboxDispatcher: Service {
                     inFlight.finish(work)
                 }
             }
-            /// Rows in hand go into the free slots of targets whose health is known to allow it.
+            /// Rows in hand go into the free slots of targets whose health is known to allow it;
+            /// none once shutdown has begun (it may have begun during the last store call).
             func startAhead(now: Date, excluding unsure: Set<TargetName>) {
+                guard !stopping.isSet else { return }
                 for target in targets where !unsure.contains(target.name) && !knownHealth(target.name).isWaiting(at: now) {
                     for claim in ahead.take(target.concurrency - inFlight.count(target.name), of: target.name) {
                         start(on: target.name, row: claim) { slot in await delivery.deliver(claim, slot: slot) }
@@ -233,7 +235,7 @@ public struct OutboxDispatcher: Service {
                     for target in targets where knownHealth(target.name).isWaiting(at: now) {
                         await giveBack(ahead.removeAll(of: target.name), now: now)
                     }
-                    if !stopping.isSet { startAhead(now: now, excluding: unsure) }
+                    startAhead(now: now, excluding: unsure)
                 }
                 let notifications = try await claimNotifications(health: health, inFlight: inFlight, ahead: ahead, now: now)
                 for claim in notifications {
