@@ -99,8 +99,8 @@ struct BullhornOAuth: Sendable {
     func authorize(_ info: BullhornLoginInfo, _ credentials: BullhornCredentials) async throws(ConnectorError) -> String {
         let state = UUID().uuidString
         var form = [
-            ("client_id", credentials.clientID), ("response_type", "code"), ("action", "Login"),
-            ("username", credentials.username), ("password", credentials.password), ("state", state),
+            ("client_id", credentials.clientID.value), ("response_type", "code"), ("action", "Login"),
+            ("username", credentials.username.value), ("password", credentials.password.value), ("state", state),
         ]
         if let redirectURI = credentials.redirectURI { form.append(("redirect_uri", redirectURI)) }
         let answer = try await transport.send(Self.formRequest("\(info.oauthURL)/authorize", form))
@@ -124,7 +124,7 @@ struct BullhornOAuth: Sendable {
 
     /// `POST {oauthUrl}/token` for a code or a refresh token.
     func exchange(_ grant: Grant, _ info: BullhornLoginInfo, _ credentials: BullhornCredentials) async throws(ConnectorError) -> TokenAnswer {
-        var form = [("client_id", credentials.clientID), ("client_secret", credentials.clientSecret)]
+        var form = [("client_id", credentials.clientID.value), ("client_secret", credentials.clientSecret.value)]
         switch grant {
         case .authorizationCode(let code):
             form += [("grant_type", "authorization_code"), ("code", code)]

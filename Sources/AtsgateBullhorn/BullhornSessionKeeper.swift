@@ -126,7 +126,7 @@ actor BullhornSessionKeeper {
     /// `loginInfo` once per connector: the data center does not move while the process runs.
     private func discover(_ credentials: BullhornCredentials) async throws(ConnectorError) -> BullhornLoginInfo {
         if let loginInfo { return loginInfo }
-        let info = try await oauth.loginInfo(at: settings.loginInfoURL, username: credentials.username)
+        let info = try await oauth.loginInfo(at: settings.loginInfoURL, username: credentials.username.value)
         loginInfo = info
         return info
     }

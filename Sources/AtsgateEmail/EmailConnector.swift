@@ -47,8 +47,8 @@ public struct EmailConnector: Connector {
     public init(
         target: TargetName,
         settings: TargetConfiguration.EmailSettings,
-        username: String?,
-        password: String?,
+        username: Secret?,
+        password: Secret?,
         templates: EmailTemplates,
         timeout: Duration,
         options: Options = Options()
@@ -126,13 +126,13 @@ public struct EmailConnector: Connector {
     }
 
     private static func login(
-        _ settings: TargetConfiguration.EmailSettings, username: String?, password: String?
+        _ settings: TargetConfiguration.EmailSettings, username: Secret?, password: Secret?
     ) -> Result<SMTPLogin?, ConnectorError> {
         guard let usernameVariable = settings.usernameEnvironmentVariable else { return .success(nil) }
-        guard let username, !username.isEmpty else {
+        guard let username else {
             return .failure(.config(setting: "username_env", reason: "the environment variable \(usernameVariable) is not set"))
         }
-        guard let password, !password.isEmpty else {
+        guard let password else {
             let name = settings.passwordEnvironmentVariable ?? "password_env"
             return .failure(.config(setting: "password_env", reason: "the environment variable \(name) is not set"))
         }

@@ -11,7 +11,7 @@ struct LoxoAPI: Sendable {
     /// `https://app.loxo.co/api/{agency_slug}`.
     let agencyURL: String
     let agencySlug: String
-    let apiKey: String?
+    let apiKey: Secret?
     /// The environment variable the key comes from, named in errors (never the key itself).
     let apiKeyVariable: String
     let transport: HTTPTransport
@@ -22,7 +22,7 @@ struct LoxoAPI: Sendable {
         return encoder
     }()
 
-    init(settings: TargetConfiguration.LoxoSettings, apiKey: String?, transport: HTTPTransport) {
+    init(settings: TargetConfiguration.LoxoSettings, apiKey: Secret?, transport: HTTPTransport) {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
         agencyURL = "\(base)/api/\(HTTPTransport.pathComponent(settings.agencySlug))"
         agencySlug = settings.agencySlug
@@ -33,13 +33,13 @@ struct LoxoAPI: Sendable {
 
     /// The answer's JSON; `null` for an empty body.
     func send(_ planned: PlannedRequest) async throws(ConnectorError) -> (status: Int, json: JSONValue) {
-        guard let apiKey, !apiKey.isEmpty else {
+        guard let apiKey else {
             throw .config(setting: "api_key_env", reason: "the environment variable \(apiKeyVariable) holding the Loxo API key is not set")
         }
         let method = HTTPMethod(rawValue: planned.method)
         var request = HTTPClientRequest(url: agencyURL + planned.path)
         request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        request.headers.add(name: "Authorization", value: "Bearer \(apiKey.value)")
         request.headers.add(name: "Accept", value: "application/json")
         if let body = planned.body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -32,7 +32,7 @@ public struct LoxoConnector: RequestPreviewing {
     ///   - creations: where companies and people being found or created are claimed, so that no
     ///     other process creates the same one at once; `nil` keeps the guarantee to this process.
     public init(
-        target: TargetName, settings: TargetConfiguration.LoxoSettings, apiKey: String?, mapping: TargetMapping,
+        target: TargetName, settings: TargetConfiguration.LoxoSettings, apiKey: Secret?, mapping: TargetMapping,
         timeout: Duration, client: HTTPClient, creations: (any CreationClaimStore)? = nil
     ) throws(ConnectorError) {
         let shape = try LoxoMappingShape(mapping)

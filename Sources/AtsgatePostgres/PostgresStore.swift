@@ -15,7 +15,10 @@ import NIOSSL
 ///
 /// The store is a `Service`: its connection pool works while ``run()`` runs (``withStore(at:logger:_:)``
 /// does both for a command).
-public struct PostgresStore: Sendable, Service {
+public struct PostgresStore: Sendable, Service, CustomStringConvertible {
+    /// The server and schema, never the password (the pool's configuration holds it).
+    public var description: String { "PostgresStore(\(location))" }
+
     public let location: PostgresLocation
     let client: PostgresClient
     let watchdog: TransactionWatchdog

@@ -18,11 +18,11 @@ public struct WebhookConnector: Connector {
     public let capabilities: ConnectorCapabilities = .ats
 
     private let collectionURL: String
-    private let token: String?
+    private let token: Secret?
     private let transport: HTTPTransport
 
     /// - Parameter token: the bearer token's value, read from the environment by the caller.
-    public init(target: TargetName, settings: TargetConfiguration.WebhookSettings, token: String?, timeout: Duration, client: HTTPClient) {
+    public init(target: TargetName, settings: TargetConfiguration.WebhookSettings, token: Secret?, timeout: Duration, client: HTTPClient) {
         self.target = target
         self.collectionURL = settings.url.hasSuffix("/") ? String(settings.url.dropLast()) : settings.url
         self.token = token
@@ -76,7 +76,7 @@ public struct WebhookConnector: Connector {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token.value)") }
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -43,13 +43,13 @@ struct ConnectorFactory {
     func connector(for target: TargetConfiguration) throws(ConfigurationError) -> (any Connector)? {
         switch target.settings {
         case .webhook(let settings):
-            let token = settings.tokenEnvironmentVariable.flatMap { environment[$0] }
+            let token = Secret(settings.tokenEnvironmentVariable.flatMap { environment[$0] })
             return WebhookConnector(target: target.name, settings: settings, token: token, timeout: target.timeout, client: client)
         case .loxo(let settings):
             let mapping = try MappingLoader(configurationDirectory: configurationDirectory).load(target.mapping)
             do throws(ConnectorError) {
                 return try LoxoConnector(
-                    target: target.name, settings: settings, apiKey: environment[settings.apiKeyEnvironmentVariable],
+                    target: target.name, settings: settings, apiKey: Secret(environment[settings.apiKeyEnvironmentVariable]),
                     mapping: mapping, timeout: target.timeout, client: client, creations: store
                 )
             } catch {
@@ -70,8 +70,8 @@ struct ConnectorFactory {
                 let templates = try EmailTemplates(configurationDirectory: configurationDirectory, folder: EmailTemplates.folder(forMapping: target.mapping))
                 return try EmailConnector(
                     target: target.name, settings: settings,
-                    username: settings.usernameEnvironmentVariable.flatMap { environment[$0] },
-                    password: settings.passwordEnvironmentVariable.flatMap { environment[$0] },
+                    username: Secret(settings.usernameEnvironmentVariable.flatMap { environment[$0] }),
+                    password: Secret(settings.passwordEnvironmentVariable.flatMap { environment[$0] }),
                     templates: templates, timeout: target.timeout
                 )
             } catch {
@@ -81,7 +81,7 @@ struct ConnectorFactory {
     }
 
     /// Every secret value the configuration points at, so the dispatcher can keep them out of what it stores.
-    func secrets(for catalog: TargetCatalog) -> [String] {
+    func secrets(for catalog: TargetCatalog) -> [Secret] {
         catalog.targets.values.flatMap { target -> [String?] in
             switch target.settings {
             case .loxo(let settings): [settings.apiKeyEnvironmentVariable]
@@ -92,7 +92,7 @@ struct ConnectorFactory {
             case .webhook(let settings): [settings.tokenEnvironmentVariable]
             }
         }
-        .compactMap { $0.flatMap { environment[$0] } }
+        .compactMap { Secret($0.flatMap { environment[$0] }) }
     }
 
     /// The target that carries decision-maker notifications: the first enabled email target.

@@ -48,8 +48,8 @@ struct BullhornDeliveryTests {
             let connector = try BullhornConnector(
                 target: "bullhorn", settings: settings,
                 secrets: BullhornSecrets(
-                    clientID: fake.configuration.clientID, clientSecret: fake.configuration.clientSecret,
-                    username: fake.configuration.username, password: fake.configuration.password
+                    clientID: Secret(fake.configuration.clientID), clientSecret: Secret(fake.configuration.clientSecret),
+                    username: Secret(fake.configuration.username), password: Secret(fake.configuration.password)
                 ),
                 mapping: BullhornFixture.shippedMapping, timeout: .seconds(5), client: .shared, credentials: store
             )

@@ -44,8 +44,8 @@ enum BullhornFixture {
     static func secrets(_ fake: FakeBullhorn, password: String? = nil, clientID: String? = nil, clientSecret: String? = nil) -> BullhornSecrets {
         let configuration = fake.configuration
         return BullhornSecrets(
-            clientID: clientID ?? configuration.clientID, clientSecret: clientSecret ?? configuration.clientSecret,
-            username: configuration.username, password: password ?? configuration.password
+            clientID: Secret(clientID ?? configuration.clientID), clientSecret: Secret(clientSecret ?? configuration.clientSecret),
+            username: Secret(configuration.username), password: Secret(password ?? configuration.password)
         )
     }
 

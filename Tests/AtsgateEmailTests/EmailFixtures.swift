@@ -48,7 +48,7 @@ enum EmailFixtures {
         caFile: String? = nil, timeout: Duration = .seconds(10)
     ) throws -> EmailConnector {
         try EmailConnector(
-            target: "email", settings: settings, username: username, password: password, templates: templates,
+            target: "email", settings: settings, username: Secret(username), password: Secret(password), templates: templates,
             timeout: timeout, options: .init(connectTimeout: .seconds(5), caFile: caFile)
         )
     }

@@ -31,9 +31,12 @@ struct LoxoEndToEndTests {
             let environment = try await prepare(atsgate, fake: fake, retryBaseDelay: "1s")
             try await qualify(atsgate, jobIDs, environment: environment)
 
-            // Given every job queued, when one worker runs until idle…
-            let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
+            // Given every job queued, when one worker runs until idle (logging everything)…
+            let debug = environment.merging(["ATSGATE_LOG_LEVEL": "debug"]) { _, new in new }
+            let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: debug)
             #expect(worker.exitCode == 0, "\(worker.stderr)")
+            #expect(worker.stderr.contains("debug"), "the worker logged at debug level")
+            #expect(!worker.stderr.contains(fake.apiKey) && !worker.stdout.contains(fake.apiKey), "the API key was printed")
 
             // …then every row is sent, with the id of a Loxo job carrying that row's marker.
             let rows = try await listRows(atsgate, environment: environment)

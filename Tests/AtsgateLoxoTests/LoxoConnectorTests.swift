@@ -37,7 +37,7 @@ struct LoxoConnectorTests {
         try LoxoConnector(
             target: "loxo",
             settings: .init(baseURL: fake.baseURL, agencySlug: slug ?? fake.agencySlug, apiKeyEnvironmentVariable: "LOXO_KEY"),
-            apiKey: key ?? fake.apiKey, mapping: mapping, timeout: timeout, client: .shared
+            apiKey: Secret(key ?? fake.apiKey), mapping: mapping, timeout: timeout, client: .shared
         )
     }
 

@@ -47,7 +47,7 @@ struct LoxoDeliveryTests {
             fake.script(.commitThenDropConnection, .commitThenDropConnection, .commitThenDropConnection)
             let connector = try LoxoConnector(
                 target: "loxo", settings: .init(baseURL: fake.baseURL, agencySlug: fake.agencySlug, apiKeyEnvironmentVariable: "LOXO_KEY"),
-                apiKey: fake.apiKey, mapping: mapping, timeout: .seconds(5), client: .shared
+                apiKey: Secret(fake.apiKey), mapping: mapping, timeout: .seconds(5), client: .shared
             )
             try await DispatcherRun.untilNothingPending(in: store) { observer in
                 OutboxDispatcher(

@@ -17,7 +17,7 @@ struct WebhookConnectorTests {
         WebhookConnector(
             target: "hook",
             settings: .init(url: fake.url, tokenEnvironmentVariable: "HOOK_TOKEN"),
-            token: token, timeout: timeout, client: .shared
+            token: Secret(token), timeout: timeout, client: .shared
         )
     }
 

@@ -19,7 +19,10 @@ import Synchronization
 /// ### Running
 /// - ``run()``
 /// - ``Configuration``
-public struct OutboxDispatcher: Service {
+public struct OutboxDispatcher: Service, CustomStringConvertible {
+    /// What service-lifecycle logs for this service: never the connectors and secrets it holds.
+    public var description: String { "OutboxDispatcher(worker: \(configuration.workerID))" }
+
     public struct Configuration: Sendable {
         /// Written as the lease owner; unique per worker process. The default is `host:pid:random`.
         public var workerID: String

@@ -79,8 +79,8 @@ final class CurlSMTPTransfer {
             try options.set(CURLOPT_CAINFO, caFile, "CAINFO")
         }
         if let login = settings.login {
-            try options.set(CURLOPT_USERNAME, login.username, "USERNAME")
-            try options.set(CURLOPT_PASSWORD, login.password, "PASSWORD")
+            try options.set(CURLOPT_USERNAME, login.username.value, "USERNAME")
+            try options.set(CURLOPT_PASSWORD, login.password.value, "PASSWORD")
         }
         try options.set(CURLOPT_MAIL_FROM, "<\(envelope.sender)>", "MAIL_FROM")
         try options.check(atsgate_curl_setopt_slist(options.handle, CURLOPT_MAIL_RCPT, recipients), "MAIL_RCPT")

@@ -23,11 +23,9 @@ struct SMTPSettings: Sendable {
 }
 
 /// AUTH credentials. Their values never appear in a description, an error or a log.
-struct SMTPLogin: Sendable, CustomStringConvertible {
-    var username: String
-    var password: String
-
-    var description: String { "SMTPLogin(redacted)" }
+struct SMTPLogin: Sendable {
+    var username: Secret
+    var password: Secret
 }
 
 /// Who the message goes from and to, as the server sees it (MAIL FROM, RCPT TO).

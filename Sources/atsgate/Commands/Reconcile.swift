@@ -165,7 +165,10 @@ extension Atsgate.Reconcile {
 
 /// Runs reconciliation once, or every `every` until the group shuts down; a shutdown cancels
 /// the run in progress, which then ends as partial.
-final class ReconcileSchedule: Service {
+final class ReconcileSchedule: Service, CustomStringConvertible {
+    /// What service-lifecycle logs for this service: never the connector and secrets it holds.
+    var description: String { "ReconcileSchedule" }
+
     let runner: ReconcileRunner
     let options: ReconcileRunner.Options
     let every: Duration?
