@@ -21,6 +21,7 @@ enum PostgresMigrations {
 
     static let all: [Migration] = [
         Migration(identifier: "v1: CRM model, outbox, notifications, reconciliation, audit, target state, credentials", sql: v1),
+        Migration(identifier: "v2: connections, each organisation's account at a target", sql: v2),
     ]
 
     static var known: [String] { all.map(\.identifier) }
@@ -337,5 +338,19 @@ enum PostgresMigrations {
         details jsonb NOT NULL DEFAULT '{}'
     );
     CREATE INDEX audit_log_by_subject ON audit_log(organisation_id, subject, occurred_at);
+    """
+
+    // As SQLite's v6: settings and sealed secrets ({"api_key": {"key_id": "…", "box": "…"}}).
+    private static let v2 = """
+    CREATE TABLE connections (
+        organisation_id text NOT NULL CHECK (length(organisation_id) > 0),
+        target text NOT NULL CHECK (length(target) > 0),
+        kind text NOT NULL CHECK (kind IN ('loxo', 'bullhorn', 'email', 'webhook')),
+        settings jsonb NOT NULL DEFAULT '{}',
+        secrets jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (organisation_id, target)
+    )
     """
 }

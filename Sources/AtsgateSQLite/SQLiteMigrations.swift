@@ -20,6 +20,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v5: one find-or-create of a company or person at a time, across processes") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6: connections, each organisation's account at a target") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -309,6 +312,23 @@ enum SQLiteMigrations {
         PRIMARY KEY (target, key),
         CHECK ((owner IS NULL) = (lease_expires_at IS NULL)),
         CHECK (owner IS NULL OR remote_id IS NULL)
+    ) STRICT;
+    """
+
+    // Each organisation's account at a target: the connection file's settings as a JSON object
+    // (no secret: `*_env` keys name variables) and its inline secrets sealed with AES-GCM, each
+    // with the id of its key ({"api_key": {"key_id": "…", "box": "…"}}). Not tied to the
+    // organisations table: a connection may be set up before the CRM's first import.
+    private static let v6 = """
+    CREATE TABLE connections (
+        organisation_id TEXT NOT NULL CHECK (length(organisation_id) > 0),
+        target TEXT NOT NULL CHECK (length(target) > 0),
+        kind TEXT NOT NULL CHECK (kind IN ('loxo', 'bullhorn', 'email', 'webhook')),
+        settings TEXT NOT NULL DEFAULT '{}',
+        secrets TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (organisation_id, target)
     ) STRICT;
     """
 }

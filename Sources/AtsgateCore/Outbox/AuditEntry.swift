@@ -13,6 +13,12 @@ public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
     case circuitOpened = "circuit_opened"
     /// A target's circuit breaker closed after its probes were answered.
     case circuitClosed = "circuit_closed"
+    /// An organisation's connection to a target was stored (subject `connection:ORG/TARGET`;
+    /// details: target, keys changed — never values).
+    case connectionSet = "connection_set"
+    case connectionRemoved = "connection_removed"
+    /// A connection's secrets were sealed again under a new key (`atsgate secrets rotate`).
+    case secretsRotated = "secrets_rotated"
 }
 
 /// Who did what to which subject, and when. `details` is a small JSON-able map; it never holds secrets.

@@ -42,7 +42,7 @@ public protocol JobReader: Sendable {
 /// its commit; callers never ring.
 public protocol GatewayStore:
     ImportStore, QualificationStore, OutboxReader, OutboxOperatorStore, JobReader, DispatchStore, ReconcileStore, CredentialStore,
-    CreationClaimStore
+    CreationClaimStore, ConnectionStore
 {
     /// Hears this store's wake-ups (from any process using it); close it when done.
     func wakeupListener() -> any WakeupListener

@@ -22,6 +22,7 @@ struct InMemoryState: Sendable {
     var auditLog: [Int64: AuditEntry] = [:]
     var credentials: [CredentialKey: CredentialRow] = [:]
     var creationClaims: [CreationKey: CreationClaimRecord] = [:]
+    var connections: [ConnectionKey: StoredConnection] = [:]
 
     /// The last id each AUTOINCREMENT table handed out (SQLite's `sqlite_sequence`).
     var sequences: [SequenceName: Int64] = [:]
@@ -70,6 +71,15 @@ struct RemoteLinkKey: Hashable, Sendable {
     var kind: RemoteLink.Kind
     var localID: String
     var target: TargetName
+}
+
+struct ConnectionKey: Hashable, Sendable, Comparable {
+    var organisationID: OrganisationID
+    var target: TargetName
+
+    static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.organisationID.rawValue, lhs.target.rawValue) < (rhs.organisationID.rawValue, rhs.target.rawValue)
+    }
 }
 
 struct CredentialKey: Hashable, Sendable {
