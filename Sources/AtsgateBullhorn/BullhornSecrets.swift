@@ -39,7 +39,7 @@ struct BullhornCredentials: Sendable {
     /// Fails with a `config` error naming the first variable that is unset or empty.
     init(_ secrets: BullhornSecrets, settings: TargetConfiguration.BullhornSettings) throws(ConnectorError) {
         func required(_ value: Secret?, _ setting: String, _ variable: String, _ what: String) throws(ConnectorError) -> Secret {
-            guard let value else {
+            guard let value, !value.value.isEmpty else {
                 throw .config(setting: setting, reason: "the environment variable \(variable) holding the Bullhorn \(what) is not set")
             }
             return value

@@ -129,10 +129,10 @@ public struct EmailConnector: Connector {
         _ settings: TargetConfiguration.EmailSettings, username: Secret?, password: Secret?
     ) -> Result<SMTPLogin?, ConnectorError> {
         guard let usernameVariable = settings.usernameEnvironmentVariable else { return .success(nil) }
-        guard let username else {
+        guard let username, !username.value.isEmpty else {
             return .failure(.config(setting: "username_env", reason: "the environment variable \(usernameVariable) is not set"))
         }
-        guard let password else {
+        guard let password, !password.value.isEmpty else {
             let name = settings.passwordEnvironmentVariable ?? "password_env"
             return .failure(.config(setting: "password_env", reason: "the environment variable \(name) is not set"))
         }

@@ -33,7 +33,7 @@ struct LoxoAPI: Sendable {
 
     /// The answer's JSON; `null` for an empty body.
     func send(_ planned: PlannedRequest) async throws(ConnectorError) -> (status: Int, json: JSONValue) {
-        guard let apiKey else {
+        guard let apiKey, !apiKey.value.isEmpty else {
             throw .config(setting: "api_key_env", reason: "the environment variable \(apiKeyVariable) holding the Loxo API key is not set")
         }
         let method = HTTPMethod(rawValue: planned.method)

@@ -11,7 +11,10 @@ struct Atsgate: AsyncParsableCommand {
         3 a target or the database unreachable.
         """,
         version: BuildInfo.text,
-        subcommands: [Migrate.self, Import.self, Jobs.self, Outbox.self, Worker.self, Reconcile.self, Connectors.self, Mappings.self, Sandbox.self]
+        subcommands: [
+            Migrate.self, Import.self, Jobs.self, Outbox.self, Worker.self, Reconcile.self, Connectors.self, Connections.self, Secrets.self,
+            Mappings.self, Sandbox.self,
+        ]
     )
 
     /// Runs the command and maps every failure to the exit codes of DESIGN "Contracts".

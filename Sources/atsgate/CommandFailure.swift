@@ -24,6 +24,8 @@ struct CommandFailure {
             self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
         case let error as OperatorActionError:
             self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
+        case let error as KeyringError:
+            self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
         case let error as ReconcileRunConflict:
             self.init(message: "atsgate: \(error)", exitCode: Code.usageOrInput)
         case let error as ConnectorError:

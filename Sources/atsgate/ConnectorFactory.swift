@@ -80,6 +80,17 @@ struct ConnectorFactory {
         }
     }
 
+    /// A connector for one organisation's connection (or the target's default): the connection's
+    /// settings, its inline secrets, and find-or-create claims of its own.
+    func connector(for connection: ResolvedConnection) throws(ConfigurationError) -> (any Connector)? {
+        var scoped = self
+        scoped.environment.merge(connection.secrets.mapValues(\.value)) { _, inline in inline }
+        if let organisation = connection.organisationID, let store {
+            scoped.store = ConnectionScopedStore(store: store, scope: organisation.rawValue)
+        }
+        return try scoped.connector(for: connection.target)
+    }
+
     /// Every secret value the configuration points at, so the dispatcher can keep them out of what it stores.
     func secrets(for catalog: TargetCatalog) -> [Secret] {
         catalog.targets.values.flatMap { target -> [String?] in
@@ -98,5 +109,34 @@ struct ConnectorFactory {
     /// The target that carries decision-maker notifications: the first enabled email target.
     func notificationTarget(in catalog: TargetCatalog) -> TargetName? {
         catalog.enabledTargets.first { catalog[$0]?.kind == .email }
+    }
+}
+
+/// The store as one connection's connectors see it: credentials as they are (Bullhorn names its
+/// refresh token by client and API user already), find-or-create claims keyed by the
+/// organisation, so one tenant's "Acme" is never handed another's remote id.
+private struct ConnectionScopedStore: CredentialStore, CreationClaimStore {
+    let store: any CredentialStore & CreationClaimStore
+    let creations: ScopedCreationClaims
+
+    init(store: any CredentialStore & CreationClaimStore, scope: String) {
+        self.store = store
+        self.creations = ScopedCreationClaims(store, scope: scope)
+    }
+
+    func credential(named name: String, target: TargetName) async throws -> String? {
+        try await store.credential(named: name, target: target)
+    }
+
+    func replaceCredential(named name: String, target: TargetName, expected: String?, with value: String?) async throws -> Bool {
+        try await store.replaceCredential(named: name, target: target, expected: expected, with: value)
+    }
+
+    func claimCreation(_ key: CreationKey, owner: String, now: Date, leaseUntil: Date, answersSince: Date) async throws -> CreationClaim {
+        try await creations.claimCreation(key, owner: owner, now: now, leaseUntil: leaseUntil, answersSince: answersSince)
+    }
+
+    func finishCreation(_ key: CreationKey, owner: String, remoteID: String?, now: Date) async throws {
+        try await creations.finishCreation(key, owner: owner, remoteID: remoteID, now: now)
     }
 }

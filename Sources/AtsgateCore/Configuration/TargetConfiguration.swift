@@ -47,8 +47,15 @@ public struct TargetConfiguration: Hashable, Sendable {
     /// `notify_on_delivery`: tell the company's decision makers when a job reaches this target
     /// (`job_submitted`, once per job and person). The default is `false`.
     public var notifyOnDelivery: Bool
+    /// `connections: required`: every organisation needs a connection of its own; the file's
+    /// credentials (if any) serve nobody. Otherwise they are the default connection of
+    /// organisations without one. The default is `false`.
+    public var connectionsRequired: Bool
 
     public var kind: TargetKind { settings.kind }
+
+    /// Whether organisations without a connection of their own deliver with the file's credentials.
+    public var hasDefaultConnection: Bool { !connectionsRequired }
 
     public init(
         name: TargetName,
@@ -62,7 +69,8 @@ public struct TargetConfiguration: Hashable, Sendable {
         attemptTimeout: Duration? = nil,
         circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings(),
         reconcile: ReconcileSettings = ReconcileSettings(),
-        notifyOnDelivery: Bool = false
+        notifyOnDelivery: Bool = false,
+        connectionsRequired: Bool = false
     ) {
         self.name = name
         self.isEnabled = isEnabled
@@ -76,6 +84,7 @@ public struct TargetConfiguration: Hashable, Sendable {
         self.circuitBreaker = circuitBreaker
         self.reconcile = reconcile
         self.notifyOnDelivery = notifyOnDelivery
+        self.connectionsRequired = connectionsRequired
     }
 
     public enum KindSettings: Hashable, Sendable {

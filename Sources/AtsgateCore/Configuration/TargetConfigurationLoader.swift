@@ -40,7 +40,7 @@ public struct TargetConfigurationLoader: Sendable {
 
     static let commonKeys: Set = [
         "kind", "enabled", "mapping", "retry", "rate_limit", "concurrency", "timeout", "attempt_timeout", "circuit_breaker", "reconcile",
-        "notify_on_delivery",
+        "notify_on_delivery", "connections",
     ]
     static let kindKeys: [TargetKind: Set<String>] = [
         .loxo: ["base_url", "agency_slug", "api_key_env"],
@@ -69,11 +69,23 @@ public struct TargetConfigurationLoader: Sendable {
             throw field.error("must not be shorter than timeout (\(DurationText.format(timeout))): not even one request would fit")
         }
 
+        var connectionsRequired = false
+        if let field = fields["connections"] {
+            switch try field.string() {
+            case "required": connectionsRequired = true
+            case "optional": connectionsRequired = false
+            case let other: throw field.error("'\(other)' is not one of: required, optional")
+            }
+        }
+        // With connections required, the file's credentials serve nobody and may be left out.
+        let hasCredentials = !(kindKeys[kind] ?? []).isDisjoint(with: fields.fields.keys)
+        let settings = connectionsRequired && !hasCredentials ? KindSettingsPlaceholder.of(kind) : try kindSettings(kind, fields)
+
         return TargetConfiguration(
             name: targetName,
             isEnabled: try fields["enabled"]?.bool() ?? true,
             mapping: try fields["mapping"]?.string(),
-            settings: try kindSettings(kind, fields),
+            settings: settings,
             retry: try retry(fields["retry"]),
             rateLimit: try rateLimit(fields["rate_limit"], kind: kind),
             concurrency: try fields["concurrency"]?.int(atLeast: 1) ?? defaults.concurrency,
@@ -81,7 +93,8 @@ public struct TargetConfigurationLoader: Sendable {
             attemptTimeout: attemptTimeout,
             circuitBreaker: try circuitBreaker(fields["circuit_breaker"]),
             reconcile: try reconcile(fields["reconcile"]),
-            notifyOnDelivery: try fields["notify_on_delivery"]?.bool() ?? false
+            notifyOnDelivery: try fields["notify_on_delivery"]?.bool() ?? false,
+            connectionsRequired: connectionsRequired
         )
     }
 
@@ -106,7 +119,7 @@ public struct TargetConfigurationLoader: Sendable {
         return settings
     }
 
-    private static func kindSettings(_ kind: TargetKind, _ fields: YAMLMapping) throws(ConfigurationError) -> TargetConfiguration.KindSettings {
+    static func kindSettings(_ kind: TargetKind, _ fields: YAMLMapping) throws(ConfigurationError) -> TargetConfiguration.KindSettings {
         switch kind {
         case .loxo:
             return .loxo(.init(

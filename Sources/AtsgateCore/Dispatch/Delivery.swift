@@ -6,7 +6,7 @@ import Logging
 struct Delivery: Sendable {
     let store: any DispatchStore
     let catalog: TargetCatalog
-    let connectors: [TargetName: any Connector]
+    let connectors: any ConnectorDirectory
     let clock: any GatewayClock
     let redactor: SecretRedactor
     let jitter: JitterSource
@@ -34,14 +34,17 @@ struct Delivery: Sendable {
         let deadline = entry.leaseExpiresAt.map { $0.adding(.zero - OutboxDispatcher.settleMargin) } ?? started.adding(target.attemptTimeout)
         // What the last try sent, for the attempt's request hash.
         var sent = request
-        let (result, tally) = await attempt(target: target, deadline: deadline) { connector throws(ConnectorError) in
+        let (result, tally) = await attempt(target: target, organisation: entry.organisationID, deadline: deadline) { connector throws(ConnectorError) in
             guard connector.capabilities.supports(entry.operation) else {
                 throw .unsupported(entry.operation.rawValue, target: target.name)
             }
             return try await submit(request, to: connector, target: target, deadline: deadline, lastSent: &sent)
         }
         if case .success = result, !settlements.isBehind(forConcurrency: target.concurrency) { slot.release() }
-        let outcome = await decide(result, target: target, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt, previousErrorKind: entry.lastErrorKind)
+        let outcome = await decide(
+            result, target: target, organisation: entry.organisationID, attempt: entry.attempts, enqueuedAt: claim.enqueuedAt,
+            previousErrorKind: entry.lastErrorKind
+        )
         let record = DeliveryRecord(
             entryID: entry.id, organisationID: entry.organisationID, target: entry.target, leaseOwner: workerID,
             attempt: entry.attempts, operation: entry.operation, mappedJobVersion: claim.snapshot.version,
@@ -61,11 +64,16 @@ struct Delivery: Sendable {
     func deliver(_ claim: ClaimedNotification, through targetName: TargetName, slot: DeliverySlot) async {
         guard let target = catalog[targetName] else { return }
         let started = clock.now()
-        let (result, tally) = await attempt(target: target, deadline: claim.claimedAt.adding(target.attemptTimeout)) { connector throws(ConnectorError) in
+        let (result, tally) = await attempt(
+            target: target, organisation: claim.organisationID, deadline: claim.claimedAt.adding(target.attemptTimeout)
+        ) { connector throws(ConnectorError) in
             try await connector.notify(claim.request)
         }
         if case .success = result { slot.release() }
-        let outcome = await decide(result, target: target, attempt: claim.attempt, enqueuedAt: claim.enqueuedAt, previousErrorKind: claim.lastErrorKind)
+        let outcome = await decide(
+            result, target: target, organisation: claim.organisationID, attempt: claim.attempt, enqueuedAt: claim.enqueuedAt,
+            previousErrorKind: claim.lastErrorKind
+        )
         let record = NotificationRecord(
             notificationID: claim.request.notificationID, organisationID: claim.organisationID, target: targetName,
             leaseOwner: workerID, attempt: claim.attempt, startedAt: started, finishedAt: clock.now(),
@@ -142,19 +150,23 @@ struct Delivery: Sendable {
     /// - Returns: the result, and what the attempt's requests said about the target.
     private func attempt(
         target: TargetConfiguration,
+        organisation: OrganisationID,
         deadline: Date,
         _ call: (any Connector) async throws(ConnectorError) -> SubmissionReceipt
     ) async -> (Result<SubmissionReceipt, ConnectorError>, RequestTally) {
-        guard let connector = connectors[target.name] else {
-            let error = ConnectorError.config(setting: "connectors/\(target.name).yaml", reason: "no \(target.kind.rawValue) connector is available in this build")
-            return (.failure(error), RequestTally())
+        let connector: any Connector
+        do throws(ConnectorError) {
+            connector = try await connectors.connector(for: target.name, organisation: organisation)
+        } catch {
+            // No usable connection: nothing was sent, and the target was not asked.
+            return (.failure(connectors.redact(redactor.redact(error))), RequestTally())
         }
         let budget = AttemptBudget(deadline: deadline, clock: clock, gate: gates[target.name])
         var result: Result<SubmissionReceipt, ConnectorError> = await AttemptBudget.$current.withValue(budget) {
             do throws(ConnectorError) {
                 return .success(try await call(connector))
             } catch {
-                return .failure(redactor.redact(error))
+                return .failure(connectors.redact(redactor.redact(error)))
             }
         }
         if Task.isCancelled, case .failure(let cut) = result {
@@ -171,6 +183,7 @@ struct Delivery: Sendable {
     private func decide(
         _ result: Result<SubmissionReceipt, ConnectorError>,
         target: TargetConfiguration,
+        organisation: OrganisationID,
         attempt: Int,
         enqueuedAt: Date,
         previousErrorKind: ErrorKind?
@@ -192,7 +205,7 @@ struct Delivery: Sendable {
                 return .failed(reason: reason, error: error)
             case .refreshCredentialsAndRetry:
                 do {
-                    try await connectors[target.name]?.refreshCredentials()
+                    try await connectors.connector(for: target.name, organisation: organisation).refreshCredentials()
                     return .retry(at: clock.now(), error: error)
                 } catch {
                     return .failed(reason: "credential refresh failed: \(redactor.redact(error.message))", error: error)

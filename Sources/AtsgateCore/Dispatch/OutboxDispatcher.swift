@@ -65,7 +65,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
 
     let store: any DispatchStore
     let catalog: TargetCatalog
-    let connectors: [TargetName: any Connector]
+    let connectors: any ConnectorDirectory
     let configuration: Configuration
     let clock: any GatewayClock
     let wakeups: (any WakeupListener)?
@@ -75,6 +75,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
     /// Waits out a store that cannot be reached, so a database restart does not stop the worker.
     private let outage: StoreOutage
 
+    /// One connector per target for every organisation (the target files' credentials).
     public init(
         store: any DispatchStore,
         catalog: TargetCatalog,
@@ -86,9 +87,27 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
         jitter: JitterSource = JitterSource(),
         logger: Logger = Logger(label: "atsgate.dispatcher")
     ) {
+        self.init(
+            store: store, catalog: catalog, directory: FixedConnectors(connectors, redactor: redactor), configuration: configuration,
+            clock: clock, wakeups: wakeups, redactor: redactor, jitter: jitter, logger: logger
+        )
+    }
+
+    /// Each row delivered through its organisation's connection (``ConnectorDirectory``).
+    public init(
+        store: any DispatchStore,
+        catalog: TargetCatalog,
+        directory: any ConnectorDirectory,
+        configuration: Configuration = Configuration(),
+        clock: any GatewayClock = SystemClock(),
+        wakeups: (any WakeupListener)? = nil,
+        redactor: SecretRedactor = SecretRedactor(secrets: []),
+        jitter: JitterSource = JitterSource(),
+        logger: Logger = Logger(label: "atsgate.dispatcher")
+    ) {
         self.store = store
         self.catalog = catalog
-        self.connectors = connectors
+        self.connectors = directory
         self.configuration = configuration
         self.clock = clock
         self.wakeups = wakeups
@@ -100,7 +119,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
 
     /// Targets whose connectors reuse companies and people created earlier.
     var referencesWanted: Set<TargetName> {
-        Set(connectors.filter { $0.value.capabilities.contains(.remembersReferences) }.keys)
+        connectors.targets.filter { connectors.capabilities(of: $0).contains(.remembersReferences) }
     }
 
     /// The lease a row gets: the attempt's deadline (`attempt_timeout`) and time to settle it.
@@ -128,7 +147,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
                 }
                 logger.info("worker started", metadata: [
                     "worker_id": "\(configuration.workerID)", "until_idle": "\(configuration.untilIdle)",
-                    "targets": "\(connectors.keys.sorted().map(\.rawValue).joined(separator: ","))",
+                    "targets": "\(connectors.targets.sorted().map(\.rawValue).joined(separator: ","))",
                 ])
                 defer { wakeups?.close() }
                 do {
@@ -151,8 +170,8 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
 
     private func dispatchLoop(signal: WakeSignal, stopping: StopFlag, settlements: SettlementQueue) async throws {
         // A target without a connector in this build keeps its rows pending rather than failing them.
-        let targets = catalog.targets.values.filter { $0.isEnabled && connectors[$0.name] != nil }.sorted { $0.name < $1.name }
-        for target in catalog.targets.values where target.isEnabled && connectors[target.name] == nil {
+        let targets = catalog.targets.values.filter { $0.isEnabled && connectors.targets.contains($0.name) }.sorted { $0.name < $1.name }
+        for target in catalog.targets.values where target.isEnabled && !connectors.targets.contains(target.name) {
             logger.warning("no connector for this target in this build; its rows stay pending", metadata: ["target": "\(target.name)", "kind": "\(target.kind.rawValue)"])
         }
         let gates = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, TargetGate(settings: $0.rateLimit, clock: clock)) })
@@ -298,7 +317,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
     private func claimNotifications(
         health: [TargetName: TargetHealth], inFlight: InFlightCounter, ahead: ClaimedAhead, now: Date
     ) async throws -> [ClaimedNotification] {
-        guard let name = configuration.notificationTarget, let target = catalog[name], target.isEnabled, connectors[name] != nil else { return [] }
+        guard let name = configuration.notificationTarget, let target = catalog[name], target.isEnabled, connectors.targets.contains(name) else { return [] }
         let free = target.concurrency - inFlight.count(name) - ahead.count(name)
         let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
         guard limit > 0 else { return [] }

@@ -11,6 +11,11 @@ public struct SecretRedactor: Sendable {
         self.secrets = secrets.filter { $0.value.count >= 4 }.sorted { $0.value.count > $1.value.count }
     }
 
+    /// This redactor with `more` secrets.
+    public func adding(_ more: [Secret]) -> SecretRedactor {
+        SecretRedactor(secrets: secrets + more)
+    }
+
     public func redact(_ text: String) -> String {
         secrets.reduce(text) { $0.replacingOccurrences(of: $1.value, with: "[redacted]") }
     }

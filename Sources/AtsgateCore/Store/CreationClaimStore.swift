@@ -86,3 +86,28 @@ public struct CreationClaimRecord: Hashable, Sendable {
         CreationClaimRecord(owner: nil, leaseExpiresAt: nil, remoteID: remoteID, updatedAt: now)
     }
 }
+
+/// Creation claims of one connection: its keys are its own, so two organisations' "Acme", each
+/// in its own ATS account, are two companies, and one's id is never handed to the other.
+public struct ScopedCreationClaims: CreationClaimStore {
+    public var store: any CreationClaimStore
+    /// The connection's name, e.g. `org-a/loxo`.
+    public var scope: String
+
+    public init(_ store: any CreationClaimStore, scope: String) {
+        self.store = store
+        self.scope = scope
+    }
+
+    public func claimCreation(_ key: CreationKey, owner: String, now: Date, leaseUntil: Date, answersSince: Date) async throws -> CreationClaim {
+        try await store.claimCreation(scoped(key), owner: owner, now: now, leaseUntil: leaseUntil, answersSince: answersSince)
+    }
+
+    public func finishCreation(_ key: CreationKey, owner: String, remoteID: String?, now: Date) async throws {
+        try await store.finishCreation(scoped(key), owner: owner, remoteID: remoteID, now: now)
+    }
+
+    private func scoped(_ key: CreationKey) -> CreationKey {
+        CreationKey(target: key.target, key: "\(scope):\(key.key)")
+    }
+}

@@ -6,6 +6,7 @@ public struct WorkflowError: Error, Hashable, Sendable, CustomStringConvertible 
         case targetDisabled
         case noEnabledTargets
         case jobNotOpen
+        case noConnection
     }
 
     public var code: Code
@@ -32,6 +33,27 @@ public struct WorkflowError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public static let noEnabledTargets = Self(.noEnabledTargets, "no enabled targets: add one under connectors/ or set enabled: true")
+
+    public static func noConnection(_ organisation: OrganisationID, target: TargetName) -> Self {
+        .init(
+            .noConnection,
+            "organisation '\(organisation)' has no connection to target '\(target)', which requires one (connections: required in connectors/\(target).yaml); "
+                + "add one with atsgate connections set --organisation \(organisation) --target \(target) --file FILE"
+        )
+    }
+
+    /// Refuses a qualification for targets where `organisation` has no connection of its own
+    /// and the target no default: its rows could only fail. `targets` empty means every enabled one.
+    public static func checkConnections(
+        of organisation: OrganisationID, to targets: [TargetName], catalog: TargetCatalog, store: any ConnectionStore
+    ) async throws {
+        for name in targets.isEmpty ? catalog.enabledTargets : targets {
+            guard let target = catalog[name], !target.hasDefaultConnection else { continue }
+            if try await store.connection(organisationID: organisation, target: name) == nil {
+                throw noConnection(organisation, target: name)
+            }
+        }
+    }
 
     public static func jobNotOpen(_ job: JobID, status: JobStatus) -> Self {
         .init(.jobNotOpen, "job '\(job)' is \(status.rawValue); only open jobs can be qualified")

@@ -37,8 +37,12 @@ struct DecisionOptions: ParsableArguments {
             actor: by ?? Actor.current,
             note: note
         )
-        let planner = QualificationPlanner(catalog: try global.loadTargets(), now: Date())
+        let catalog = try global.loadTargets()
+        let planner = QualificationPlanner(catalog: catalog, now: Date())
         try await global.withStore { store in
+            if decision == .qualify {
+                try await WorkflowError.checkConnections(of: command.organisationID, to: targets, catalog: catalog, store: store)
+            }
             let outcome = try await store.apply(command, planner: planner)
             if output.json {
                 try JSONOutput.print(QualificationReport(outcome))

@@ -76,10 +76,14 @@ extension Atsgate.Reconcile {
 
         private func reconcile(_ configuration: TargetConfiguration, organisationID: OrganisationID, store: any GatewayStore, client: HTTPClient) async throws {
             let factory = ConnectorFactory(environment: global.environment, client: client, configurationDirectory: global.configurationDirectory, store: store)
-            guard let connector = try factory.connector(for: configuration) else {
+            // The organisation's own account at the target, or the target's default.
+            let connection = try ConnectionResolver(keyring: try SecretKeyring(environment: global.environment)).resolve(
+                try await store.connection(organisationID: organisationID, target: configuration.name), organisation: organisationID, target: configuration
+            )
+            guard let connector = try factory.connector(for: connection) else {
                 throw ValidationError("target '\(target)' is a \(configuration.kind.rawValue) target this build cannot reconcile yet")
             }
-            let runner = ReconcileRunner(store: store, connector: connector, target: configuration, organisationID: organisationID)
+            let runner = ReconcileRunner(store: store, connector: connector, target: connection.target, organisationID: organisationID)
             let progress: ReconcileProgressLine? = output.json || isatty(STDERR_FILENO) == 0 ? nil : ReconcileProgressLine()
             var showProgress: (@Sendable (ReconcileProgress) -> Void)?
             if let progress { showProgress = { progress.show($0) } }

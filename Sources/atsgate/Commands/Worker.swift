@@ -52,9 +52,11 @@ extension Atsgate {
             try await global.withStore { store in
                 let client = HTTPClient.forTargets(catalog)
                 let factory = ConnectorFactory(environment: ProcessInfo.processInfo.environment, client: client, configurationDirectory: global.configurationDirectory, store: store)
-                let connectors: [TargetName: any Connector]
+                let connectors: ConnectionConnectors
                 do {
-                    connectors = try factory.connectors(for: catalog)
+                    connectors = try ConnectionConnectors(
+                        catalog: catalog, factory: factory, store: store, keyring: try SecretKeyring(environment: ProcessInfo.processInfo.environment)
+                    )
                 } catch {
                     try? await client.shutdown()
                     throw error
@@ -63,7 +65,7 @@ extension Atsgate {
                 let dispatcher = OutboxDispatcher(
                     store: store,
                     catalog: catalog,
-                    connectors: connectors,
+                    directory: connectors,
                     configuration: .init(
                         workerID: workerID ?? OutboxDispatcher.Configuration.defaultWorkerID(),
                         pollInterval: DurationText.parse(pollInterval) ?? .seconds(1),

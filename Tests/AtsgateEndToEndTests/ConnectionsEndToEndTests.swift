@@ -1,0 +1,257 @@
+import AtsgateTesting
+import Foundation
+import Testing
+
+/// Two organisations, each with its own Loxo agency: every job, company and person lands in its
+/// own organisation's agency, and no secret shows anywhere.
+@Suite("Connections: each organisation delivers to its own ATS account")
+struct ConnectionsEndToEndTests {
+    static let organisations = ["org-a", "org-b"]
+    static let jobsPerOrganisation = 4
+    static let keyVariable = "ATSGATE_E2E_ORG_B_LOXO_KEY"
+    static let secretKey = Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
+
+    struct ListedRow: Decodable {
+        var organisationId: String
+        var jobId: String
+        var status: String
+        var lastErrorKind: String?
+        var lastErrorMessage: String?
+    }
+
+    @Test("Two organisations with an 'Acme' each: each agency holds only its own jobs, company and people; no organisation without a connection can qualify")
+    func eachOrganisationToItsOwnAgency() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeLoxo.withRunning(agencySlug: "agency-a", apiKey: "key-of-org-a-4711") { agencyA in
+            try await FakeLoxo.withRunning(agencySlug: "agency-b", apiKey: "key-of-org-b-0815") { agencyB in
+                let environment = try await prepare(atsgate, baseURL: agencyA.baseURL)
+                    .merging([Self.keyVariable: agencyB.apiKey]) { _, new in new }
+
+                // connections: required, and org-a has none yet: refused, nothing written.
+                let refused = try await atsgate.execute(["jobs", "qualify", "job-1", "--organisation", "org-a"], environment: environment)
+                #expect(refused.exitCode == 2)
+                #expect(refused.stderr.contains("organisation 'org-a' has no connection to target 'loxo'"), "\(refused.stderr)")
+                #expect(try await listRows(atsgate, environment: environment).isEmpty)
+
+                try await setConnection(atsgate, "org-a", "base_url: \(agencyA.baseURL)\nagency_slug: agency-a\napi_key: \(agencyA.apiKey)\n", environment: environment)
+                try await setConnection(atsgate, "org-b", "base_url: \(agencyB.baseURL)\nagency_slug: agency-b\napi_key_env: \(Self.keyVariable)\n", environment: environment)
+                try await qualifyAll(atsgate, environment: environment)
+
+                let debug = environment.merging(["ATSGATE_LOG_LEVEL": "debug"]) { _, new in new }
+                let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: debug)
+                #expect(worker.exitCode == 0, "\(worker.stderr)")
+                let rows = try await listRows(atsgate, environment: environment)
+                #expect(rows.count == Self.organisations.count * Self.jobsPerOrganisation)
+                #expect(rows.allSatisfy { $0.status == "sent" }, "\(rows.filter { $0.status != "sent" })")
+
+                for (agency, organisation) in [(agencyA, "org-a"), (agencyB, "org-b")] {
+                    let markers = Set(agency.jobs.compactMap { $0.fields["custom_text_1"] })
+                    #expect(markers == Set((1...Self.jobsPerOrganisation).map { "atsgate:\(organisation):job-\($0)" }), "\(agency.agencySlug): \(markers)")
+                    #expect(agency.companies.compactMap { $0.fields["name"] } == ["Acme"], "\(agency.agencySlug) holds one Acme, its own")
+                    let emails = agency.people.compactMap { $0.fields["email"] }
+                    #expect(emails == ["hm@\(organisation).example"], "\(agency.agencySlug): \(emails)")
+                }
+
+                let outputs = try await everythingPrinted(atsgate, worker: worker, environment: environment)
+                for secret in [agencyA.apiKey, agencyB.apiKey, Self.secretKey] {
+                    #expect(!outputs.contains(secret), "a secret was printed or stored in clear")
+                }
+            }
+        }
+    }
+
+    @Test("A wrong key fails only its organisation's rows, with the key nowhere; set right and replayed, they go")
+    func wrongThenRightSecret() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let wrongKey = "wrong-key-of-org-a-2718"
+        try await FakeLoxo.withRunning(agencySlug: "agency-a", apiKey: "key-of-org-a-4711") { agencyA in
+            try await FakeLoxo.withRunning(agencySlug: "agency-b", apiKey: "key-of-org-b-0815") { agencyB in
+                let environment = try await prepare(atsgate, baseURL: agencyA.baseURL)
+                    .merging([Self.keyVariable: agencyB.apiKey]) { _, new in new }
+                try await setConnection(atsgate, "org-a", "base_url: \(agencyA.baseURL)\nagency_slug: agency-a\napi_key: \(wrongKey)\n", environment: environment)
+                try await setConnection(atsgate, "org-b", "base_url: \(agencyB.baseURL)\nagency_slug: agency-b\napi_key_env: \(Self.keyVariable)\n", environment: environment)
+                try await qualifyAll(atsgate, environment: environment)
+
+                let debug = environment.merging(["ATSGATE_LOG_LEVEL": "debug"]) { _, new in new }
+                let first = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: debug)
+                #expect(first.exitCode == 0, "\(first.stderr)")
+                let afterWrong = try await listRows(atsgate, environment: environment)
+                #expect(afterWrong.filter { $0.organisationId == "org-b" }.allSatisfy { $0.status == "sent" })
+                let failed = afterWrong.filter { $0.organisationId == "org-a" }
+                #expect(failed.count == Self.jobsPerOrganisation)
+                #expect(failed.allSatisfy { $0.status == "failed" && $0.lastErrorKind == "auth" }, "\(failed)")
+                #expect(agencyA.jobs.isEmpty)
+
+                let check = try await atsgate.execute(["connections", "check", "--organisation", "org-a", "--target", "loxo"], environment: environment)
+                #expect(check.exitCode == 3, "\(check.stdout)\(check.stderr)")
+                #expect(check.stdout.contains("org-a/loxo") && check.stdout.contains("auth"), "\(check.stdout)")
+
+                try await setConnection(atsgate, "org-a", "base_url: \(agencyA.baseURL)\nagency_slug: agency-a\napi_key: \(agencyA.apiKey)\n", environment: environment)
+                let replay = try await atsgate.execute(["outbox", "replay", "--failed", "--target", "loxo"], environment: environment)
+                #expect(replay.exitCode == 0, "\(replay.stderr)")
+                let second = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: debug)
+                #expect(second.exitCode == 0, "\(second.stderr)")
+                #expect(try await listRows(atsgate, environment: environment).allSatisfy { $0.status == "sent" })
+                #expect(agencyA.jobs.count == Self.jobsPerOrganisation)
+
+                let outputs = try await everythingPrinted(atsgate, worker: first, environment: environment) + second.stdout + second.stderr
+                    + check.stdout + check.stderr
+                for secret in [wrongKey, agencyA.apiKey, agencyB.apiKey] {
+                    #expect(!outputs.contains(secret), "a secret was printed or stored in clear")
+                }
+            }
+        }
+    }
+
+    @Test("secrets rotate seals every secret under the new key; without the old key nothing opens, and a row says why instead of crashing")
+    func rotation() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        try await FakeLoxo.withRunning(agencySlug: "agency-a", apiKey: "key-of-org-a-4711") { agencyA in
+            let environment = try await prepare(atsgate, baseURL: agencyA.baseURL)
+            try await setConnection(atsgate, "org-a", "base_url: \(agencyA.baseURL)\nagency_slug: agency-a\napi_key: \(agencyA.apiKey)\n", environment: environment)
+            let newKey = Data((0..<32).map { UInt8(255 - $0) }).base64EncodedString()
+            let rotated = environment.merging([
+                "ATSGATE_SECRET_KEY": newKey, "ATSGATE_SECRET_KEY_PREVIOUS": Self.secretKey,
+            ]) { _, new in new }
+
+            let rotate = try await atsgate.execute(["secrets", "rotate"], environment: rotated)
+            #expect(rotate.exitCode == 0, "\(rotate.stderr)")
+            #expect(rotate.stdout.contains("sealed 1 secret of 1 connection again"), "\(rotate.stdout)")
+            let again = try await atsgate.execute(["secrets", "rotate"], environment: rotated)
+            #expect(again.stdout.contains("sealed 0 secrets of 0 connections"), "\(again.stdout)")
+
+            // The old key alone no longer opens it: the row fails `config`, naming the connection.
+            let qualify = try await atsgate.execute(["jobs", "qualify", "job-1", "--organisation", "org-a"], environment: environment)
+            #expect(qualify.exitCode == 0, "\(qualify.stderr)")
+            let stale = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
+            #expect(stale.exitCode == 0, "\(stale.stderr)")
+            let rows = try await listRows(atsgate, environment: environment)
+            #expect(rows.first?.status == "failed" && rows.first?.lastErrorKind == "config", "\(rows)")
+            #expect(rows.first?.lastErrorMessage?.contains("api_key of connection org-a/loxo") == true, "\(rows)")
+
+            let replay = try await atsgate.execute(["outbox", "replay", "--failed"], environment: environment)
+            #expect(replay.exitCode == 0)
+            let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment.merging(["ATSGATE_SECRET_KEY": newKey]) { _, new in new })
+            #expect(worker.exitCode == 0, "\(worker.stderr)")
+            #expect(try await listRows(atsgate, environment: environment).first?.status == "sent")
+
+            let audit = try auditLog(atsgate)
+            #expect(audit.contains("secrets_rotated"))
+            #expect(!audit.contains(agencyA.apiKey))
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A Loxo target whose organisations each need a connection, and the two organisations' data.
+    func prepare(_ atsgate: AtsgateProcess, baseURL: String) async throws -> [String: String] {
+        try atsgate.writeTarget("loxo", """
+            kind: loxo
+            connections: required
+            retry:
+              max_attempts: 1
+              base_delay: 1s
+              max_delay: 1s
+              max_age: 1h
+            rate_limit:
+              requests_per_second: 200
+              burst: 200
+            concurrency: 4
+            timeout: 5s
+
+            """)
+        try atsgate.copyRepositoryMapping("loxo.yaml")
+        let dataset = atsgate.workingDirectory.appendingPathComponent("crm.json")
+        try Data(Self.dataset.utf8).write(to: dataset)
+        let environment = atsgate.localConfig.merging(["ATSGATE_SECRET_KEY": Self.secretKey]) { _, new in new }
+        let imported = try await atsgate.execute(["import", dataset.path], environment: environment)
+        #expect(imported.exitCode == 0, "\(imported.stderr)")
+        return environment
+    }
+
+    func setConnection(_ atsgate: AtsgateProcess, _ organisation: String, _ yaml: String, environment: [String: String]) async throws {
+        let file = atsgate.workingDirectory.appendingPathComponent("connection-\(UUID().uuidString).yaml")
+        try Data(yaml.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let set = try await atsgate.execute(["connections", "set", "--organisation", organisation, "--target", "loxo", "--file", file.path], environment: environment)
+        #expect(set.exitCode == 0, "\(set.stderr)")
+    }
+
+    func qualifyAll(_ atsgate: AtsgateProcess, environment: [String: String]) async throws {
+        for organisation in Self.organisations {
+            for index in 1...Self.jobsPerOrganisation {
+                let result = try await atsgate.execute(["jobs", "qualify", "job-\(index)", "--organisation", organisation], environment: environment)
+                #expect(result.exitCode == 0, "\(result.stderr)")
+            }
+        }
+    }
+
+    func listRows(_ atsgate: AtsgateProcess, environment: [String: String]) async throws -> [ListedRow] {
+        let result = try await atsgate.execute(["outbox", "list", "--json"], environment: environment)
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode([ListedRow].self, from: Data(result.stdout.utf8))
+    }
+
+    /// The worker's output, every command's that shows rows, attempts, connections or previews,
+    /// and the database's bytes: where a secret must never be.
+    func everythingPrinted(_ atsgate: AtsgateProcess, worker: AtsgateProcess.Result, environment: [String: String]) async throws -> String {
+        var text = worker.stdout + worker.stderr
+        var commands: [[String]] = [
+            ["outbox", "list", "--json"], ["connections", "list", "--json"], ["connections", "list"],
+            ["mappings", "preview", "--job", "job-1", "--target", "loxo", "--organisation", "org-a"],
+        ]
+        for organisation in Self.organisations {
+            commands.append(["connections", "show", "--organisation", organisation, "--target", "loxo", "--json"])
+        }
+        let rows = try await listRows(atsgate, environment: environment)
+        for id in 1...max(rows.count, 1) {
+            commands.append(["outbox", "show", "\(id)", "--json"])
+        }
+        for command in commands {
+            let result = try await atsgate.execute(command, environment: environment)
+            text += result.stdout + result.stderr
+        }
+        for suffix in ["", "-wal"] {
+            if let bytes = FileManager.default.contents(atPath: atsgate.databasePath + suffix) {
+                text += String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        return text + (try auditLog(atsgate))
+    }
+
+    /// The audit log as `sqlite3` would print it.
+    func auditLog(_ atsgate: AtsgateProcess) throws -> String {
+        let bytes = FileManager.default.contents(atPath: atsgate.databasePath) ?? Data()
+        let wal = FileManager.default.contents(atPath: atsgate.databasePath + "-wal") ?? Data()
+        return String(decoding: bytes + wal, as: UTF8.self)
+    }
+
+    /// Two organisations, each with a company called Acme and its hiring manager, and open jobs.
+    static var dataset: String {
+        let organisations = Self.organisations.map { #"{"id":"\#($0)","name":"Agency \#($0)"}"# }
+        let companies = Self.organisations.map { #"{"id":"cmp-1","organisation_id":"\#($0)","name":"Acme"}"# }
+        let people = Self.organisations.map {
+            #"{"id":"per-1","organisation_id":"\#($0)","first_name":"Hiring","last_name":"Manager","email":"hm@\#($0).example","company_id":"cmp-1"}"#
+        }
+        let associations = Self.organisations.map {
+            #"{"organisation_id":"\#($0)","company_id":"cmp-1","person_id":"per-1","association_label":"hiring_manager"}"#
+        }
+        let jobs = Self.organisations.flatMap { organisation in
+            (1...jobsPerOrganisation).map {
+                #"{"id":"job-\#($0)","organisation_id":"\#(organisation)","company_id":"cmp-1","title":"Engineer \#($0)","status":"open"}"#
+            }
+        }
+        return """
+        {"organisations":[\(organisations.joined(separator: ","))],
+        "companies":[\(companies.joined(separator: ","))],
+        "people":[\(people.joined(separator: ","))],
+        "associations":[\(associations.joined(separator: ","))],
+        "jobs":[\(jobs.joined(separator: ","))]}
+        """
+    }
+}
