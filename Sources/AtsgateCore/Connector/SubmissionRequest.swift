@@ -11,7 +11,7 @@ public struct JobMarker: Hashable, Sendable, Codable, CustomStringConvertible {
         self.jobID = jobID
     }
 
-    static let prefix = "atsgate:"
+    public static let prefix = "atsgate:"
 
     /// `atsgate:<organisation>:<job>`.
     public var description: String { "\(Self.prefix)\(organisationID):\(jobID)" }

@@ -16,7 +16,9 @@ extension Atsgate {
             them to both with the real worker: first one job cleanly, then the rest while the fake Loxo drops a \
             connection after committing, answers 503 and 429, and refuses one request, and the fake Bullhorn \
             answers 429 and stores a JobOrder yet answers 500. A failed row is replayed as an operator would; \
-            the Bullhorn session expires before a job is closed. When Python's aiosmtpd is installed, an email \
+            the Bullhorn session expires before a job is closed. A second organisation (org-bluepeak) then \
+            delivers through connections of its own, to another fake Loxo agency and another Bullhorn API user, \
+            and the check says whether anything crossed between the two. When Python's aiosmtpd is installed, an email \
             target mails each job to a desk address and tells the decision makers, through a real SMTP server \
             on loopback. At the end it prints the outbox, the attempts of every row that needed more than one, \
             what the fakes hold and what the mailbox received — and exits 1 if any qualified job is not at \
@@ -65,7 +67,13 @@ extension Atsgate {
             let mailbox = await SandboxMailbox.start(in: workspace.directory)
             defer { mailbox?.stop() }
             if let mailbox { try workspace.writeEmailTarget(port: mailbox.port) }
+            // The second organisation's own accounts: another Loxo agency, another Bullhorn API user.
+            let secondTenant = FakeBullhorn.Configuration(
+                clientID: "bluepeak-client", clientSecret: "sandbox-\(UUID().uuidString)", username: "bluepeak.api", password: "sandbox-\(UUID().uuidString)"
+            )
             let outcome = try await FakeLoxo.withRunning(agencySlug: "sandbox-agency", apiKey: apiKey) { fake in
+                try await FakeLoxo.withRunning(agencySlug: "bluepeak-agency", apiKey: "sandbox-\(UUID().uuidString)") { secondLoxo in
+                try await FakeBullhorn.withRunning(configuration: secondTenant) { secondBullhorn in
                 try await FakeBullhorn.withRunning(configuration: bullhornTenant) { bullhorn in
                     try workspace.writeLoxoTarget(baseURL: fake.baseURL, agencySlug: fake.agencySlug)
                     try workspace.writeBullhornTarget(loginInfoURL: bullhorn.loginInfoURL, redirectURI: bullhorn.configuration.redirectURI)
@@ -74,16 +82,21 @@ extension Atsgate {
                     let databaseURL = Self.sandboxDatabase(database, workspace: workspace)
                     return try await StoreLocation(url: databaseURL, environment: ProcessInfo.processInfo.environment).withStore(logger: Logger(label: "atsgate.store")) { store in
                         let run = try SandboxRun(
-                            workspace: workspace, store: store, databaseURL: databaseURL, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment
+                            workspace: workspace, store: store, databaseURL: databaseURL, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment,
+                            secondOrganisation: SandboxRun.SecondOrganisation(id: OrganisationID(Self.secondOrganisation), loxo: secondLoxo, bullhorn: secondBullhorn)
                         )
                         return try await run.play(dataset: dataset, chosen: chosen)
                     }
+                }
+                }
                 }
             }
             guard outcome.everyJobOnce else { throw ExitCode(CommandFailure.Code.problemsFound) }
         }
 
         static let exampleData = "examples/crm.json"
+        /// The organisation that delivers through connections of its own.
+        static let secondOrganisation = "org-bluepeak"
 
         /// `--database`, with a fresh schema for a PostgreSQL URL that names none; else the workspace's SQLite file.
         static func sandboxDatabase(_ database: String?, workspace: SandboxWorkspace) -> String {

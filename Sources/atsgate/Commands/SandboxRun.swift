@@ -11,6 +11,13 @@ struct SandboxRun {
         var everyJobOnce: Bool
     }
 
+    /// An organisation with accounts of its own: its connections point at these fakes.
+    struct SecondOrganisation {
+        var id: OrganisationID
+        var loxo: FakeLoxo
+        var bullhorn: FakeBullhorn
+    }
+
     let workspace: SandboxWorkspace
     let fake: FakeLoxo
     let bullhorn: FakeBullhorn
@@ -18,7 +25,10 @@ struct SandboxRun {
     let mailbox: SandboxMailbox?
     let store: any GatewayStore
     let catalog: TargetCatalog
-    let connectors: [TargetName: any Connector]
+    let connectors: ConnectionConnectors
+    let second: SecondOrganisation
+    /// Seals the second organisation's secrets: a key of this run's own, never printed.
+    let keyring: SecretKeyring
     let logger: Logger
 
     /// Where the store lives, as `--database` would name it, for the printed hints.
@@ -26,7 +36,7 @@ struct SandboxRun {
 
     init(
         workspace: SandboxWorkspace, store: any GatewayStore, databaseURL: String, fake: FakeLoxo, bullhorn: FakeBullhorn, mailbox: SandboxMailbox?,
-        environment: [String: String]
+        environment: [String: String], secondOrganisation: SecondOrganisation
     ) throws {
         self.workspace = workspace
         self.fake = fake
@@ -35,7 +45,12 @@ struct SandboxRun {
         self.store = store
         self.databaseURL = databaseURL
         catalog = try TargetConfigurationLoader(configurationDirectory: workspace.directory).load()
-        connectors = try ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, store: store).connectors(for: catalog)
+        second = secondOrganisation
+        keyring = try SecretKeyring(environment: [SecretKeyring.keyVariable: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()])
+        connectors = try ConnectionConnectors(
+            catalog: catalog, factory: ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, store: store),
+            store: store, keyring: keyring
+        )
         var logger = Logger(label: "atsgate.sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["ATSGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         self.logger = logger
@@ -89,6 +104,14 @@ struct SandboxRun {
         try await decide(.close, [chosen.first], in: chosen.organisationID)
         try await deliver()
 
+        step("\(second.id) delivers to accounts of its own: its connections (atsgate connections set) name another Loxo agency and another Bullhorn API user, secrets sealed")
+        try await connectSecondOrganisation()
+        let secondJobs = openJobs(of: second.id, in: dataset, count: 2)
+        let atsTargets = catalog.enabledTargets.filter { name in catalog[name].map { $0.kind == .loxo || $0.kind == .bullhorn } ?? false }
+        try await decide(.qualify, secondJobs, in: second.id, targets: atsTargets)
+        try await deliver()
+        print("\(second.loxo.agencySlug) holds \(second.loxo.jobs.count) job(s); \(second.bullhorn.configuration.username) at the second Bullhorn holds \(second.bullhorn.jobOrders.count) JobOrder(s)")
+
         step("the outbox at the end, and the attempts of every row that needed more than one")
         let final = try await rows()
         print(OutboxTable.render(final))
@@ -112,6 +135,9 @@ struct SandboxRun {
             print(SandboxReport.mailboxContents(messages))
             check = SandboxReport.checkMail(messages, organisationID: chosen.organisationID, jobs: chosen.all)
         }
+        check.add(SandboxReport.checkSeparation(
+            first: (chosen.organisationID, fake, bullhorn), second: (second.id, second.loxo, second.bullhorn), secondJobs: secondJobs
+        ))
         // The targets' line comes last: scripts read it.
         check.add(targets)
         step("check")
@@ -121,10 +147,54 @@ struct SandboxRun {
 
     private var planner: QualificationPlanner { QualificationPlanner(catalog: catalog, now: Date()) }
 
-    private func decide(_ decision: QualificationDecision, _ jobs: [JobID], in organisationID: OrganisationID) async throws {
+    private func openJobs(of organisation: OrganisationID, in dataset: CRMDataset, count: Int) -> [JobID] {
+        let open: [Job] = dataset.jobs.map(\.value).filter { (job: Job) in
+            job.organisationID == organisation && job.status == .open && job.qualificationStatus == .new
+        }
+        let ids: [JobID] = open.map(\.id).sorted()
+        return Array(ids.prefix(count))
+    }
+
+    /// Stores the second organisation's connections to the Loxo and Bullhorn targets, as
+    /// `atsgate connections set` would: endpoints in clear, secrets sealed.
+    private func connectSecondOrganisation() async throws {
+        let tenant = second.bullhorn.configuration
+        for name in catalog.enabledTargets {
+            guard let target = catalog[name] else { continue }
+            let document: String
+            switch target.kind {
+            case .loxo:
+                document = "base_url: \(second.loxo.baseURL)\nagency_slug: \(second.loxo.agencySlug)\napi_key: \(second.loxo.apiKey)\n"
+            case .bullhorn:
+                document = """
+                    login_info_url: \(second.bullhorn.loginInfoURL)
+                    redirect_uri: \(tenant.redirectURI)
+                    client_id: \(tenant.clientID)
+                    client_secret: \(tenant.clientSecret)
+                    username: \(tenant.username)
+                    password: \(tenant.password)
+
+                    """
+            case .email, .webhook:
+                continue
+            }
+            let draft = try ConnectionDocument.parse(document, for: target, file: "sandbox connection")
+            var sealed: [String: SealedSecret] = [:]
+            for (key, secret) in draft.inlineSecrets {
+                sealed[key] = try keyring.seal(secret, name: key, of: "\(second.id.rawValue)/\(name.rawValue)")
+            }
+            try await store.saveConnection(
+                StoredConnection(organisationID: second.id, target: name, kind: target.kind, settings: draft.settings, secrets: sealed, updatedAt: Date()),
+                changedKeys: Array(draft.settings.keys).sorted() + Array(sealed.keys).sorted(), actor: "sandbox-operator"
+            )
+            print("connection \(second.id.rawValue)/\(name.rawValue) set: \(target.kind == .loxo ? second.loxo.agencySlug : tenant.username) (secrets sealed)")
+        }
+    }
+
+    private func decide(_ decision: QualificationDecision, _ jobs: [JobID], in organisationID: OrganisationID, targets: [TargetName] = []) async throws {
         for job in jobs {
             _ = try await store.apply(
-                QualificationCommand(organisationID: organisationID, jobID: job, decision: decision, actor: "sandbox@recruiter.example"),
+                QualificationCommand(organisationID: organisationID, jobID: job, decision: decision, targets: targets, actor: "sandbox@recruiter.example"),
                 planner: planner
             )
         }
@@ -141,7 +211,7 @@ struct SandboxRun {
         let giveUp = Date().addingTimeInterval(60)
         while Date() < giveUp {
             let dispatcher = OutboxDispatcher(
-                store: store, catalog: catalog, connectors: connectors,
+                store: store, catalog: catalog, directory: connectors,
                 configuration: .init(
                     workerID: "sandbox-worker", pollInterval: .milliseconds(200), untilIdle: true, shutdownGrace: .seconds(5),
                     notificationTarget: catalog.enabledTargets.first { catalog[$0]?.kind == .email }

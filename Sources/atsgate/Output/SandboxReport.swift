@@ -120,3 +120,32 @@ enum SandboxReport {
         )
     }
 }
+
+extension SandboxReport {
+    /// Each organisation's jobs at its own accounts only: the second organisation's jobs all at
+    /// its Loxo agency and its Bullhorn API user's, none at the first's, and none of the first's there.
+    static func checkSeparation(
+        first: (id: OrganisationID, loxo: FakeLoxo, bullhorn: FakeBullhorn),
+        second: (id: OrganisationID, loxo: FakeLoxo, bullhorn: FakeBullhorn),
+        secondJobs: [JobID]
+    ) -> Check {
+        func markers(_ loxo: FakeLoxo) -> [String] { loxo.jobs.compactMap { $0.fields["custom_text_1"] } }
+        func markers(_ bullhorn: FakeBullhorn) -> [String] { bullhorn.jobOrders.compactMap { $0["externalID"]?.string } }
+        let prefix = { (organisation: OrganisationID) in "\(JobMarker.prefix)\(organisation.rawValue):" }
+        let expected = Set(secondJobs.map { JobMarker(organisationID: second.id, jobID: $0).description })
+        var problems: [String] = []
+        if Set(markers(second.loxo)) != expected || markers(second.loxo).count != expected.count {
+            problems.append("\(second.loxo.agencySlug) holds \(markers(second.loxo).sorted()), not exactly \(expected.sorted())")
+        }
+        if Set(markers(second.bullhorn)) != expected || markers(second.bullhorn).count != expected.count {
+            problems.append("the second Bullhorn holds \(markers(second.bullhorn).sorted()), not exactly \(expected.sorted())")
+        }
+        if markers(first.loxo).contains(where: { $0.hasPrefix(prefix(second.id)) }) || markers(first.bullhorn).contains(where: { $0.hasPrefix(prefix(second.id)) }) {
+            problems.append("a job of \(second.id) reached \(first.id)'s accounts")
+        }
+        guard problems.isEmpty else {
+            return Check(passed: false, text: "FAILED (tenants):\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+        }
+        return Check(passed: true, text: "ok: \(second.id)'s \(expected.count) jobs are at its own Loxo agency and Bullhorn API user only; nothing crossed between organisations")
+    }
+}
