@@ -22,6 +22,7 @@ enum PostgresMigrations {
     static let all: [Migration] = [
         Migration(identifier: "v1: CRM model, outbox, notifications, reconciliation, audit, target state, credentials", sql: v1),
         Migration(identifier: "v2: connections, each organisation's account at a target", sql: v2),
+        Migration(identifier: "v3: circuit breaker and rate-limit pause per connection", sql: v3),
     ]
 
     static var known: [String] { all.map(\.identifier) }
@@ -351,6 +352,25 @@ enum PostgresMigrations {
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
         PRIMARY KEY (organisation_id, target)
+    )
+    """
+
+    // As SQLite's v7: each organisation's own connection's breaker and 429 pause.
+    private static let v3 = """
+    CREATE TABLE connection_states (
+        organisation_id text NOT NULL CHECK (length(organisation_id) > 0),
+        target text NOT NULL,
+        circuit text NOT NULL CHECK (circuit IN ('closed', 'open', 'half_open')),
+        circuit_until timestamptz,
+        consecutive_failures integer NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),
+        paused_until timestamptz,
+        request_window text NOT NULL DEFAULT '',
+        openings integer NOT NULL DEFAULT 0 CHECK (openings >= 0),
+        probe_successes integer NOT NULL DEFAULT 0 CHECK (probe_successes >= 0),
+        probing_since timestamptz,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (organisation_id, target),
+        CHECK ((circuit = 'closed') = (circuit_until IS NULL))
     )
     """
 }

@@ -7,26 +7,26 @@ extension PostgresStore: DispatchStore {
         // The jobs are read in the claim's transaction: a job that cannot be read rolls the lease
         // back instead of leaving the row in flight until it lapses.
         try await write { connection in
-            var leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)] = []
-            var healthSeen: [TargetName: TargetHealth] = [:]
-            for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
-                var health = try await claimableHealth(of: target, connection: connection)
-                healthSeen[target] = health
+            var leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date, lane: DeliveryLane)] = []
+            var healthSeen: [DeliveryLane: TargetHealth] = [:]
+            for (lane, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
+                var health = try await claimableHealth(of: lane, connection: connection)
+                healthSeen[lane] = health
                 let limit = health.claimLimit(wanted: wanted, now: request.now)
                 guard limit > 0 else { continue }
-                let leaseUntil = request.now.adding(request.leaseDurations[target] ?? .seconds(60))
+                let leaseUntil = request.now.adding(request.leaseDurations[lane.target] ?? .seconds(60))
                 let rows = try await claimRows(
-                    .submissions(target), limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil,
-                    running: request.running, connection: connection
+                    .submissions(lane, ownConnections: request.ownConnections[lane.target] ?? []), limit: limit, owner: request.owner, now: request.now,
+                    leaseUntil: leaseUntil, running: request.running, connection: connection
                 ) { row in
                     (entry: try OutboxEntry(postgres: row), outcomeUnknown: try row.required("outcome_unknown", as: Bool.self),
-                     enqueuedAt: try row.required("enqueued_at", as: Date.self))
+                     enqueuedAt: try row.required("enqueued_at", as: Date.self), lane: lane)
                 }
                 guard !rows.isEmpty else { continue }
                 let before = health
                 health.recordClaim(now: request.now, probeDeadline: leaseUntil)
-                if health != before { try await save(health, of: target, now: request.now, connection: connection) }
-                healthSeen[target] = health
+                if health != before { try await save(health, of: lane, now: request.now, connection: connection) }
+                healthSeen[lane] = health
                 leased += rows
             }
             let snapshots = try await fetchSnapshots(leased.map { JobKey(organisationID: $0.entry.organisationID, jobID: $0.entry.jobID) }, connection: connection)
@@ -39,7 +39,8 @@ extension PostgresStore: DispatchStore {
                     ? try await fetchReferences(of: snapshot.company.id, at: lease.entry.target, organisationID: lease.entry.organisationID, connection: connection)
                     : RemoteReferences()
                 submissions.append(ClaimedSubmission(
-                    entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt, references: references
+                    entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt, references: references,
+                    lane: lease.lane
                 ))
             }
             return ClaimBatch(submissions: submissions, health: healthSeen)
@@ -58,7 +59,7 @@ extension PostgresStore: DispatchStore {
             }
             // Last, so the targets' rows are locked only for the end of the transaction. A lost
             // lease changes nothing of its row, but its requests still say how the target is.
-            try await recordHealth(of: records.map { ($0.target, $0.requests, $0.startedAt, $0.finishedAt, $0.circuitBreaker) }, connection: connection)
+            try await recordHealth(of: records.map { ($0.lane, $0.requests, $0.startedAt, $0.finishedAt, $0.circuitBreaker) }, connection: connection)
             return results
         }
     }
@@ -113,7 +114,7 @@ extension PostgresStore: DispatchStore {
             for record in records {
                 held.append(try await settle(record, connection: connection))
             }
-            try await recordHealth(of: records.map { ($0.target, $0.requests, $0.startedAt, $0.finishedAt, $0.circuitBreaker) }, connection: connection)
+            try await recordHealth(of: records.map { (DeliveryLane($0.target), $0.requests, $0.startedAt, $0.finishedAt, $0.circuitBreaker) }, connection: connection)
             return held
         }
     }
@@ -157,12 +158,15 @@ extension PostgresStore: DispatchStore {
         }
     }
 
-    public func targetHealth() async throws -> [TargetName: TargetHealth] {
+    public func targetHealth() async throws -> [DeliveryLane: TargetHealth] {
         try await read { connection in
-            let states = try await connection.query("SELECT * FROM target_states", logger: logger).collect(table: "target_states") { row in
-                (try row.targetName("target"), try TargetHealth(postgres: row))
+            let defaults = try await connection.query("SELECT * FROM target_states", logger: logger).collect(table: "target_states") { row in
+                (DeliveryLane(try row.targetName("target")), try TargetHealth(postgres: row))
             }
-            return Dictionary(states) { _, last in last }
+            let own = try await connection.query("SELECT * FROM connection_states", logger: logger).collect(table: "connection_states") { row in
+                (DeliveryLane(try row.targetName("target"), connectionOf: OrganisationID(try row.required("organisation_id"))), try TargetHealth(postgres: row))
+            }
+            return Dictionary(defaults + own) { _, last in last }
         }
     }
 }
@@ -172,7 +176,9 @@ extension PostgresStore: DispatchStore {
 extension PostgresStore {
     /// What a claim leases from: the outbox rows of one target, or the notifications.
     enum ClaimScope {
-        case submissions(TargetName)
+        /// A lane's rows: its organisation's for an own connection; for the default one, those of
+        /// every organisation not in `ownConnections`.
+        case submissions(DeliveryLane, ownConnections: Set<OrganisationID>)
         case notifications
 
         var table: String {
@@ -182,12 +188,17 @@ extension PostgresStore {
             }
         }
 
-        /// The scope's condition, with its value bound as `$1` (notifications have no target: `$1`
-        /// is NULL, so the other placeholders keep their numbers).
-        var filter: (sql: String, target: String?) {
+        /// The scope's condition: the target bound as `$1` (notifications have no target: `$1` is
+        /// NULL, so the other placeholders keep their numbers), organisations as the `last`-th.
+        func filter(organisationsAt last: Int) -> (sql: String, target: String?, organisations: [String]) {
             switch self {
-            case .submissions(let target): (" AND external_system = $1", target.rawValue)
-            case .notifications: (" AND $1::text IS NULL", nil)
+            case .submissions(let lane, let own):
+                if let organisation = lane.organisationID {
+                    (" AND external_system = $1 AND organisation_id = ANY($\(last))", lane.target.rawValue, [organisation.rawValue])
+                } else {
+                    (" AND external_system = $1 AND NOT (organisation_id = ANY($\(last)))", lane.target.rawValue, own.map(\.rawValue).sorted())
+                }
+            case .notifications: (" AND $1::text IS NULL AND $\(last)::text[] IS NOT NULL", nil, [])
             }
         }
     }
@@ -195,10 +206,10 @@ extension PostgresStore {
     /// A target's health as a claim needs it. A closed circuit is read without a lock, so claims
     /// of a healthy target never queue on its row; an open or half-open one is locked, so only one
     /// node sends the half-open probe.
-    private func claimableHealth(of target: TargetName, connection: PostgresConnection) async throws -> TargetHealth {
-        let health = try await self.health(of: target, locked: false, connection: connection)
+    private func claimableHealth(of lane: DeliveryLane, connection: PostgresConnection) async throws -> TargetHealth {
+        let health = try await self.health(of: lane, locked: false, connection: connection)
         guard health.circuit != .closed else { return health }
-        return try await self.health(of: target, locked: true, connection: connection)
+        return try await self.health(of: lane, locked: true, connection: connection)
     }
 
     /// Leases due rows of `scope`: in-flight rows whose lease lapsed first (their worker died),
@@ -211,12 +222,13 @@ extension PostgresStore {
     ) async throws -> [Value] {
         let table = scope.table
         let isOutbox = table == "job_external_submissions"
-        let (filter, target) = scope.filter
+        let (filter, target, organisations) = scope.filter(organisationsAt: 5)
         var lapsedBindings = PostgresBindings()
         lapsedBindings.append(target)
         lapsedBindings.append(running.sorted())
         lapsedBindings.append(now)
         lapsedBindings.append(limit)
+        lapsedBindings.append(organisations)
         let lapsed = try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT id, attempts, lease_owner, updated_at, organisation_id\(isOutbox ? ", operation" : "") FROM \(table)
             WHERE status = 'in_flight'\(filter) AND NOT (id = ANY($2)) AND lease_expires_at <= $3
@@ -229,12 +241,14 @@ extension PostgresStore {
                 operation: isOutbox ? try row.enumValue("operation", as: SubmissionOperation.self) : nil
             )
         }
+        let dueFilter = scope.filter(organisationsAt: 4).sql
         var dueBindings = PostgresBindings()
         dueBindings.append(target)
         dueBindings.append(now)
         dueBindings.append(limit - lapsed.count)
+        dueBindings.append(organisations)
         let due = try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT id FROM \(table) WHERE status = 'pending'\(filter) AND next_attempt_at <= $2
+            SELECT id FROM \(table) WHERE status = 'pending'\(dueFilter) AND next_attempt_at <= $2
             ORDER BY next_attempt_at, id LIMIT $3
             FOR UPDATE SKIP LOCKED
             """, binds: dueBindings), logger: logger).collect(table: table) { try $0.required("id", as: Int64.self) }
@@ -563,46 +577,68 @@ extension AttemptHistoryEntry {
 // MARK: - Target health
 
 extension PostgresStore {
-    func health(of target: TargetName, locked: Bool, connection: PostgresConnection) async throws -> TargetHealth {
+    /// A lane's state: `target_states` for a target's default connection, `connection_states` for an organisation's own.
+    func health(of lane: DeliveryLane, locked: Bool, connection: PostgresConnection) async throws -> TargetHealth {
         let lock = locked ? " FOR UPDATE" : ""
         var bindings = PostgresBindings()
-        bindings.append(target.rawValue)
-        return try await connection.query(PostgresQuery(unsafeSQL: "SELECT * FROM target_states WHERE target = $1\(lock)", binds: bindings), logger: logger)
-            .first(table: "target_states", TargetHealth.init(postgres:)) ?? TargetHealth()
+        bindings.append(lane.target.rawValue)
+        let table = lane.organisationID == nil ? "target_states" : "connection_states"
+        var sql = "SELECT * FROM \(table) WHERE target = $1"
+        if let organisation = lane.organisationID {
+            bindings.append(organisation.rawValue)
+            sql += " AND organisation_id = $2"
+        }
+        return try await connection.query(PostgresQuery(unsafeSQL: sql + lock, binds: bindings), logger: logger)
+            .first(table: table, TargetHealth.init(postgres:)) ?? TargetHealth()
     }
 
     /// Records what finished attempts' requests said about their targets: each target's row is
     /// read under a lock (in name order, so two nodes never wait on each other in a cycle), updated
     /// and written back once.
     func recordHealth(
-        of attempts: [(target: TargetName, requests: RequestTally, startedAt: Date, finishedAt: Date, settings: CircuitBreakerSettings)],
+        of attempts: [(lane: DeliveryLane, requests: RequestTally, startedAt: Date, finishedAt: Date, settings: CircuitBreakerSettings)],
         connection: PostgresConnection
     ) async throws {
         guard !attempts.isEmpty else { return }
-        var current: [TargetName: TargetHealth] = [:]
-        for target in Set(attempts.map(\.target)).sorted() {
-            current[target] = try await health(of: target, locked: true, connection: connection)
+        var current: [DeliveryLane: TargetHealth] = [:]
+        for lane in Set(attempts.map(\.lane)).sorted() {
+            current[lane] = try await health(of: lane, locked: true, connection: connection)
         }
         var updates = TargetHealthUpdates()
         for attempt in attempts {
-            updates.record(attempt.requests, startedAt: attempt.startedAt, of: attempt.target, at: attempt.finishedAt, settings: attempt.settings) { target in
-                current[target] ?? TargetHealth()
+            updates.record(attempt.requests, startedAt: attempt.startedAt, of: attempt.lane, at: attempt.finishedAt, settings: attempt.settings) { lane in
+                current[lane] ?? TargetHealth()
             }
         }
         guard let lastChange = updates.lastChange else { return }
-        for (target, state) in updates.states.sorted(by: { $0.key < $1.key }) {
-            try await save(state, of: target, now: lastChange, connection: connection)
+        for (lane, state) in updates.states.sorted(by: { $0.key < $1.key }) {
+            try await save(state, of: lane, now: lastChange, connection: connection)
         }
         for entry in updates.auditEntries {
             try await insert(entry, connection: connection)
         }
     }
 
-    func save(_ health: TargetHealth, of target: TargetName, now: Date, connection: PostgresConnection) async throws {
+    func save(_ health: TargetHealth, of lane: DeliveryLane, now: Date, connection: PostgresConnection) async throws {
         let (circuit, until): (String, Date?) = switch health.circuit {
         case .closed: ("closed", nil)
         case .open(let until): ("open", until)
         case .halfOpen(let until): ("half_open", until)
+        }
+        let target = lane.target
+        if let organisation = lane.organisationID {
+            try await connection.query("""
+                INSERT INTO connection_states
+                    (organisation_id, target, circuit, circuit_until, consecutive_failures, paused_until, request_window, openings, probe_successes,
+                     probing_since, updated_at)
+                VALUES (\(organisation.rawValue), \(target.rawValue), \(circuit), \(until), \(health.consecutiveFailures), \(health.pausedUntil),
+                    \(health.window.storedText), \(health.openings), \(health.probeSuccesses), \(health.probingSince), \(now))
+                ON CONFLICT (organisation_id, target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,
+                    consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until,
+                    request_window = excluded.request_window, openings = excluded.openings, probe_successes = excluded.probe_successes,
+                    probing_since = excluded.probing_since, updated_at = excluded.updated_at
+                """, logger: logger)
+            return
         }
         try await connection.query("""
             INSERT INTO target_states

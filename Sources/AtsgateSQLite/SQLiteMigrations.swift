@@ -23,6 +23,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v6: connections, each organisation's account at a target") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7: circuit breaker and rate-limit pause per connection") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -329,6 +332,27 @@ enum SQLiteMigrations {
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         PRIMARY KEY (organisation_id, target)
+    ) STRICT;
+    """
+
+    // The breaker and 429 pause of each organisation's own connection (its own ATS account);
+    // target_states keeps those of each target's default connection. A new table rather than a
+    // new key for target_states: a worker of the previous version keeps running on this schema.
+    private static let v7 = """
+    CREATE TABLE connection_states (
+        organisation_id TEXT NOT NULL CHECK (length(organisation_id) > 0),
+        target TEXT NOT NULL,
+        circuit TEXT NOT NULL CHECK (circuit IN ('closed', 'open', 'half_open')),
+        circuit_until TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),
+        paused_until TEXT,
+        request_window TEXT NOT NULL DEFAULT '',
+        openings INTEGER NOT NULL DEFAULT 0 CHECK (openings >= 0),
+        probe_successes INTEGER NOT NULL DEFAULT 0 CHECK (probe_successes >= 0),
+        probing_since TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (organisation_id, target),
+        CHECK ((circuit = 'closed') = (circuit_until IS NULL))
     ) STRICT;
     """
 }

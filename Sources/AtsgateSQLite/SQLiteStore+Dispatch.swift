@@ -8,17 +8,18 @@ extension SQLiteStore: DispatchStore {
         // one to a reader, and a job that cannot be read rolls the lease back instead of leaving
         // the row in flight until it lapses.
         try await write { db in
-            var leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date)] = []
-            var healthSeen: [TargetName: TargetHealth] = [:]
-            for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
-                var health = try Self.health(of: target, db: db)
-                healthSeen[target] = health
+            var leased: [(entry: OutboxEntry, outcomeUnknown: Bool, enqueuedAt: Date, lane: DeliveryLane)] = []
+            var healthSeen: [DeliveryLane: TargetHealth] = [:]
+            for (lane, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
+                var health = try Self.health(of: lane, db: db)
+                healthSeen[lane] = health
                 let limit = health.claimLimit(wanted: wanted, now: request.now)
                 guard limit > 0 else { continue }
-                let lease = request.leaseDurations[target] ?? .seconds(60)
+                let lease = request.leaseDurations[lane.target] ?? .seconds(60)
                 let leaseUntil = request.now.adding(lease)
+                let (laneFilter, laneArguments) = Self.laneFilter(lane, ownConnections: request.ownConnections)
                 let rows = try Self.claimRows(
-                    table: "job_external_submissions", extraFilter: "external_system = ?", extraArguments: [target.rawValue],
+                    table: "job_external_submissions", extraFilter: laneFilter, extraArguments: laneArguments,
                     limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, running: request.running, db: db
                 ) { row in
                     (
@@ -30,9 +31,9 @@ extension SQLiteStore: DispatchStore {
                 guard !rows.isEmpty else { continue }
                 let before = health
                 health.recordClaim(now: request.now, probeDeadline: leaseUntil)
-                if health != before { try Self.save(health, of: target, now: request.now, db: db) }
-                healthSeen[target] = health
-                leased += rows
+                if health != before { try Self.save(health, of: lane, now: request.now, db: db) }
+                healthSeen[lane] = health
+                leased += rows.map { ($0.entry, $0.outcomeUnknown, $0.enqueuedAt, lane) }
             }
             let snapshots = try Self.fetchSnapshots(leased.map { JobKey(organisationID: $0.entry.organisationID, jobID: $0.entry.jobID) }, db: db)
             let submissions = try leased.map { lease in
@@ -43,7 +44,8 @@ extension SQLiteStore: DispatchStore {
                     entry: lease.entry, snapshot: snapshot, outcomeUnknown: lease.outcomeUnknown, enqueuedAt: lease.enqueuedAt,
                     references: request.referencesWanted.contains(lease.entry.target)
                         ? try Self.fetchReferences(of: snapshot.company.id, at: lease.entry.target, organisationID: lease.entry.organisationID, db: db)
-                        : RemoteReferences()
+                        : RemoteReferences(),
+                    lane: lease.lane
                 )
             }
             return ClaimBatch(submissions: submissions, health: healthSeen)
@@ -59,8 +61,8 @@ extension SQLiteStore: DispatchStore {
                 let row = try stored.removeValue(forKey: record.entryID) ?? Self.fetchSettlementRows([record.entryID], db: db)[record.entryID]
                 let result = try Self.settle(record, stored: row, db: db)
                 // A lost lease changes nothing of the row, but its requests still say how the target is.
-                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker) { target in
-                    try Self.health(of: target, db: db)
+                try health.record(record.requests, startedAt: record.startedAt, of: record.lane, at: record.finishedAt, settings: record.circuitBreaker) { lane in
+                    try Self.health(of: lane, db: db)
                 }
                 return result
             }
@@ -122,8 +124,10 @@ extension SQLiteStore: DispatchStore {
             var health = TargetHealthUpdates()
             let results = try records.map { record in
                 let held = try Self.settle(record, db: db)
-                try health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker) { target in
-                    try Self.health(of: target, db: db)
+                try health.record(
+                    record.requests, startedAt: record.startedAt, of: DeliveryLane(record.target), at: record.finishedAt, settings: record.circuitBreaker
+                ) { lane in
+                    try Self.health(of: lane, db: db)
                 }
                 return held
             }
@@ -168,13 +172,31 @@ extension SQLiteStore: DispatchStore {
         return scopes
     }
 
-    public func targetHealth() async throws -> [TargetName: TargetHealth] {
+    public func targetHealth() async throws -> [DeliveryLane: TargetHealth] {
         try await read { db in
-            let states = try db.cachedFetchAll(sql: "SELECT * FROM target_states") { row in
-                (try row.targetName("target", in: "target_states"), try TargetHealth(row: row))
+            let defaults = try db.cachedFetchAll(sql: "SELECT * FROM target_states") { row in
+                (DeliveryLane(try row.targetName("target", in: "target_states")), try TargetHealth(row: row))
             }
-            return Dictionary(states) { _, last in last }
+            let own = try db.cachedFetchAll(sql: "SELECT * FROM connection_states") { row in
+                (
+                    DeliveryLane(try row.targetName("target", in: "connection_states"), connectionOf: OrganisationID(try row.required("organisation_id", in: "connection_states"))),
+                    try TargetHealth(row: row)
+                )
+            }
+            return Dictionary(defaults + own) { _, last in last }
         }
+    }
+
+    /// The rows of one lane: an organisation's own connection takes that organisation's rows to
+    /// the target; the default one every other organisation's.
+    static func laneFilter(_ lane: DeliveryLane, ownConnections: [TargetName: Set<OrganisationID>]) -> (String, [any DatabaseValueConvertible]) {
+        if let organisation = lane.organisationID {
+            return ("external_system = ? AND organisation_id = ?", [lane.target.rawValue, organisation.rawValue])
+        }
+        let own = (ownConnections[lane.target] ?? []).map(\.rawValue).sorted()
+        guard !own.isEmpty else { return ("external_system = ?", [lane.target.rawValue]) }
+        let list = String(decoding: (try? JSONEncoder().encode(own)) ?? Data("[]".utf8), as: UTF8.self)
+        return ("external_system = ? AND organisation_id NOT IN (SELECT value FROM json_each(?))", [lane.target.rawValue, list])
     }
 
     // MARK: - Claiming
@@ -430,17 +452,41 @@ extension SQLiteStore: DispatchStore {
 
     // MARK: - Target health
 
-    static func health(of target: TargetName, db: Database) throws -> TargetHealth {
-        try db.cachedFetchOne(sql: "SELECT * FROM target_states WHERE target = ?", arguments: [target.rawValue], TargetHealth.init(row:))
+    static func health(of lane: DeliveryLane, db: Database) throws -> TargetHealth {
+        if let organisation = lane.organisationID {
+            return try db.cachedFetchOne(
+                sql: "SELECT * FROM connection_states WHERE organisation_id = ? AND target = ?", arguments: [organisation.rawValue, lane.target.rawValue],
+                TargetHealth.init(row:)
+            ) ?? TargetHealth()
+        }
+        return try db.cachedFetchOne(sql: "SELECT * FROM target_states WHERE target = ?", arguments: [lane.target.rawValue], TargetHealth.init(row:))
             ?? TargetHealth()
     }
 
-    static func save(_ health: TargetHealth, of target: TargetName, now: Date, db: Database) throws {
-        let (circuit, until): (String, Date?) = switch health.circuit {
-        case .closed: ("closed", nil)
-        case .open(let until): ("open", until)
-        case .halfOpen(let until): ("half_open", until)
+    static func save(_ health: TargetHealth, of lane: DeliveryLane, now: Date, db: Database) throws {
+        guard let organisation = lane.organisationID else {
+            return try save(health, of: lane.target, now: now, db: db)
         }
+        let (circuit, until) = health.circuit.stored
+        try db.cachedExecute(sql: """
+            INSERT INTO connection_states
+                (organisation_id, target, circuit, circuit_until, consecutive_failures, paused_until, request_window, openings,
+                 probe_successes, probing_since, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (organisation_id, target) DO UPDATE SET circuit = excluded.circuit, circuit_until = excluded.circuit_until,
+                consecutive_failures = excluded.consecutive_failures, paused_until = excluded.paused_until,
+                request_window = excluded.request_window, openings = excluded.openings, probe_successes = excluded.probe_successes,
+                probing_since = excluded.probing_since, updated_at = excluded.updated_at
+            """,
+            arguments: [
+                organisation.rawValue, lane.target.rawValue, circuit, until.storageText, health.consecutiveFailures, health.pausedUntil.storageText,
+                health.window.storedText, health.openings, health.probeSuccesses, health.probingSince.storageText, now.storageText,
+            ]
+        )
+    }
+
+    private static func save(_ health: TargetHealth, of target: TargetName, now: Date, db: Database) throws {
+        let (circuit, until) = health.circuit.stored
         try db.cachedExecute(sql: """
             INSERT INTO target_states
                 (target, circuit, circuit_until, consecutive_failures, paused_until, request_window, openings, probe_successes,
@@ -462,11 +508,22 @@ extension SQLiteStore: DispatchStore {
 extension SQLiteStore {
     static func save(_ health: TargetHealthUpdates, db: Database) throws {
         guard let lastChange = health.lastChange else { return }
-        for (target, state) in health.states {
-            try save(state, of: target, now: lastChange, db: db)
+        for (lane, state) in health.states {
+            try save(state, of: lane, now: lastChange, db: db)
         }
         for entry in health.auditEntries {
             try insert(entry, db: db)
+        }
+    }
+}
+
+extension TargetHealth.Circuit {
+    /// The `circuit` and `circuit_until` columns.
+    var stored: (circuit: String, until: Date?) {
+        switch self {
+        case .closed: ("closed", nil)
+        case .open(let until): ("open", until)
+        case .halfOpen(let until): ("half_open", until)
         }
     }
 }

@@ -26,6 +26,8 @@ final class ConnectionConnectors: ConnectorDirectory {
     private let defaults: [TargetName: any Connector]
     private let recheckInterval: Duration
     private let entries = Mutex<[Key: Entry]>([:])
+    /// The organisations with their own connections, and when that was read.
+    private let own = Mutex<(connections: [TargetName: Set<OrganisationID>], readAt: ContinuousClock.Instant?)>(([:], nil))
     private let redactor: Mutex<SecretRedactor>
     private let clock = ContinuousClock()
 
@@ -82,6 +84,20 @@ final class ConnectionConnectors: ConnectorDirectory {
         entries.withLock { $0[key] = Entry(connector: connector, updatedAt: resolved.updatedAt, checkedAt: now) }
         return connector
     }
+
+    /// Read from the store at most every few seconds; on a store error the last known set stands.
+    func ownConnections() async -> [TargetName: Set<OrganisationID>] {
+        let now = clock.now
+        let cached = own.withLock { $0 }
+        if let readAt = cached.readAt, readAt.duration(to: now) < Self.ownConnectionsMaximumAge { return cached.connections }
+        guard let stored = try? await store.connections(organisationID: nil) else { return cached.connections }
+        let connections = Dictionary(grouping: stored, by: \.target).mapValues { Set($0.map(\.organisationID)) }
+        own.withLock { $0 = (connections, now) }
+        return connections
+    }
+
+    /// How old the dispatcher's view of who has a connection of their own may be.
+    static let ownConnectionsMaximumAge: Duration = .seconds(5)
 
     func redact(_ error: ConnectorError) -> ConnectorError {
         redactor.withLock { $0 }.redact(error)

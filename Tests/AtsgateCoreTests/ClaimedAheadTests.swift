@@ -26,12 +26,12 @@ struct ClaimedAheadTests {
         var ahead = ClaimedAhead()
         ahead.append([claim(1), claim(2), claim(3, target: webhook)], claimedAt: now)
         ahead.append([claim(4)], claimedAt: now.addingTimeInterval(1))
-        #expect(ahead.count(Fixtures.loxo) == 3)
-        #expect(ahead.take(2, of: Fixtures.loxo).map(\.entry.id) == [1, 2])
-        #expect(ahead.take(0, of: Fixtures.loxo).isEmpty)
-        #expect(ahead.take(5, of: Fixtures.loxo).map(\.entry.id) == [4])
+        #expect(ahead.count(DeliveryLane(Fixtures.loxo)) == 3)
+        #expect(ahead.take(2, of: DeliveryLane(Fixtures.loxo)).map(\.entry.id) == [1, 2])
+        #expect(ahead.take(0, of: DeliveryLane(Fixtures.loxo)).isEmpty)
+        #expect(ahead.take(5, of: DeliveryLane(Fixtures.loxo)).map(\.entry.id) == [4])
         #expect(!ahead.isEmpty)
-        #expect(ahead.removeAll(of: webhook).map(\.entry.id) == [3])
+        #expect(ahead.removeAll(of: DeliveryLane(webhook)).map(\.entry.id) == [3])
         #expect(ahead.isEmpty)
     }
 
@@ -45,8 +45,8 @@ struct ClaimedAheadTests {
         #expect(ahead.removeStale(now: now.addingTimeInterval(9.9), leaseDurations: leases).isEmpty)
         let stale = ahead.removeStale(now: now.addingTimeInterval(10), leaseDurations: leases)
         #expect(stale.map(\.entry.id) == [1, 2])
-        #expect(ahead.count(Fixtures.loxo) == 1)
-        #expect(ahead.count(webhook) == 1, "the webhook's lease is longer")
+        #expect(ahead.count(DeliveryLane(Fixtures.loxo)) == 1)
+        #expect(ahead.count(DeliveryLane(webhook)) == 1, "the webhook's lease is longer")
         #expect(ahead.removeStale(now: now.addingTimeInterval(20), leaseDurations: leases).map(\.entry.id).sorted() == [3, 4])
         #expect(ahead.isEmpty)
     }

@@ -68,17 +68,19 @@ struct StoreRulesTests {
     @Test("Health updates of one transaction: each target read once, attempts recorded in order, an opening audited once")
     func healthUpdates() {
         var updates = TargetHealthUpdates()
-        var reads: [TargetName] = []
+        var reads: [DeliveryLane] = []
         let settings = CircuitBreakerSettings(failureRate: 0.5, minimumRequests: 4)
         for second in 0..<3 {
             let at = now.addingTimeInterval(Double(second))
-            updates.record(RequestTally(failed: 2), startedAt: at, of: "loxo", at: at, settings: settings) { reads.append($0); return TargetHealth() }
-            updates.record(RequestTally(answered: 1), startedAt: at, of: "bullhorn", at: at, settings: settings) { reads.append($0); return TargetHealth() }
+            updates.record(RequestTally(failed: 2), startedAt: at, of: DeliveryLane("loxo"), at: at, settings: settings) { reads.append($0); return TargetHealth() }
+            updates.record(RequestTally(answered: 1), startedAt: at, of: DeliveryLane("bullhorn", connectionOf: "org-a"), at: at, settings: settings) { reads.append($0); return TargetHealth() }
         }
-        #expect(reads == ["loxo", "bullhorn"])
+        #expect(reads == [DeliveryLane("loxo"), DeliveryLane("bullhorn", connectionOf: "org-a")])
         #expect(updates.lastChange == now.addingTimeInterval(2))
-        if case .open = updates.states["loxo"]?.circuit {} else { Issue.record("loxo's circuit should be open: \(String(describing: updates.states["loxo"]))") }
-        #expect(updates.states["bullhorn"]?.circuit == .closed)
+        if case .open = updates.states[DeliveryLane("loxo")]?.circuit {} else {
+            Issue.record("loxo's circuit should be open: \(String(describing: updates.states[DeliveryLane("loxo")]))")
+        }
+        #expect(updates.states[DeliveryLane("bullhorn", connectionOf: "org-a")]?.circuit == .closed)
         #expect(updates.auditEntries.map(\.action) == [.circuitOpened])
         #expect(updates.auditEntries.first?.subject == "target:loxo")
     }

@@ -105,6 +105,63 @@ struct ConnectionsEndToEndTests {
         }
     }
 
+    @Test("One organisation's refused key opens its own connection's circuit; the other's 200 jobs go at full pace meanwhile")
+    func brokenAccountSlowsNobodyElse() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let brokenJobs = 20
+        let healthyJobs = 200
+        try await FakeLoxo.withRunning(agencySlug: "agency-a", apiKey: "key-of-org-a-4711") { agencyA in
+            try await FakeLoxo.withRunning(agencySlug: "agency-b", apiKey: "key-of-org-b-0815") { agencyB in
+                let environment = try await prepare(
+                    atsgate, baseURL: agencyA.baseURL, jobs: ["org-a": brokenJobs, "org-b": healthyJobs],
+                    breaker: "circuit_breaker:\n  failure_rate: 0.5\n  minimum_requests: 4\n  window: 30s\n  initial_cool_down: 5m\n  cool_down: 5m\n"
+                ).merging([Self.keyVariable: agencyB.apiKey]) { _, new in new }
+                // org-a's key is refused at its agency, as a revoked one would be.
+                try await setConnection(atsgate, "org-a", "base_url: \(agencyA.baseURL)\nagency_slug: agency-a\napi_key: revoked-key-of-org-a\n", environment: environment)
+                try await setConnection(atsgate, "org-b", "base_url: \(agencyB.baseURL)\nagency_slug: agency-b\napi_key_env: \(Self.keyVariable)\n", environment: environment)
+                try await qualifyAll(atsgate, jobs: ["org-a": brokenJobs, "org-b": healthyJobs], environment: environment)
+
+                let clock = ContinuousClock()
+                let started = clock.now
+                let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment)
+                var rows: [ListedRow] = []
+                while clock.now - started < .seconds(90) {
+                    rows = try await listRows(atsgate, environment: environment)
+                    if rows.filter({ $0.organisationId == "org-b" && $0.status == "sent" }).count == healthyJobs { break }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                let elapsed = clock.now - started
+                let status = try await atsgate.execute(["connectors", "status", "--json"], environment: environment)
+                worker.send(SIGTERM)
+                #expect(await worker.waitForExit() == 0, "\(worker.log.suffix(2_000))")
+
+                #expect(rows.filter { $0.organisationId == "org-b" }.allSatisfy { $0.status == "sent" }, "org-b: \(Dictionary(grouping: rows.filter { $0.organisationId == "org-b" }, by: \.status).mapValues(\.count))")
+                #expect(agencyB.jobs.count == healthyJobs)
+                // With one shared breaker org-a's refusals would have paused everyone for the 5-minute cool-down.
+                #expect(elapsed < .seconds(60), "org-b's jobs took \(elapsed)")
+                let broken = rows.filter { $0.organisationId == "org-a" }
+                #expect(broken.allSatisfy { $0.status != "sent" }, "\(broken)")
+                #expect(broken.contains { $0.lastErrorKind == "auth" }, "\(broken)")
+                #expect(agencyA.jobs.isEmpty)
+
+                struct Status: Decodable {
+                    struct Connection: Decodable { var organisation: String; var circuit: String }
+                    var target: String
+                    var circuit: String
+                    var connections: [Connection]
+                }
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                let loxo = try #require(try decoder.decode([Status].self, from: Data(status.stdout.utf8)).first { $0.target == "loxo" }, "\(status.stdout)")
+                #expect(loxo.circuit == "closed", "the default connection is untouched")
+                #expect(loxo.connections.first { $0.organisation == "org-a" }?.circuit == "open", "\(status.stdout)")
+                #expect(loxo.connections.first { $0.organisation == "org-b" }.map { $0.circuit == "closed" } ?? true, "\(status.stdout)")
+                #expect(try auditLog(atsgate).contains("connection:org-a/loxo"), "the opening is audited against org-a's connection")
+            }
+        }
+    }
+
     @Test("secrets rotate seals every secret under the new key; without the old key nothing opens, and a row says why instead of crashing")
     func rotation() async throws {
         let atsgate = try AtsgateProcess()
@@ -147,7 +204,9 @@ struct ConnectionsEndToEndTests {
     // MARK: - Helpers
 
     /// A Loxo target whose organisations each need a connection, and the two organisations' data.
-    func prepare(_ atsgate: AtsgateProcess, baseURL: String) async throws -> [String: String] {
+    func prepare(
+        _ atsgate: AtsgateProcess, baseURL: String, jobs: [String: Int] = Self.defaultJobs, breaker: String = ""
+    ) async throws -> [String: String] {
         try atsgate.writeTarget("loxo", """
             kind: loxo
             connections: required
@@ -157,15 +216,15 @@ struct ConnectionsEndToEndTests {
               max_delay: 1s
               max_age: 1h
             rate_limit:
-              requests_per_second: 200
-              burst: 200
+              requests_per_second: 500
+              burst: 100
             concurrency: 4
             timeout: 5s
-
+            \(breaker)
             """)
         try atsgate.copyRepositoryMapping("loxo.yaml")
         let dataset = atsgate.workingDirectory.appendingPathComponent("crm.json")
-        try Data(Self.dataset.utf8).write(to: dataset)
+        try Data(Self.dataset(jobs: jobs).utf8).write(to: dataset)
         let environment = atsgate.localConfig.merging(["ATSGATE_SECRET_KEY": Self.secretKey]) { _, new in new }
         let imported = try await atsgate.execute(["import", dataset.path], environment: environment)
         #expect(imported.exitCode == 0, "\(imported.stderr)")
@@ -180,9 +239,9 @@ struct ConnectionsEndToEndTests {
         #expect(set.exitCode == 0, "\(set.stderr)")
     }
 
-    func qualifyAll(_ atsgate: AtsgateProcess, environment: [String: String]) async throws {
+    func qualifyAll(_ atsgate: AtsgateProcess, jobs: [String: Int] = Self.defaultJobs, environment: [String: String]) async throws {
         for organisation in Self.organisations {
-            for index in 1...Self.jobsPerOrganisation {
+            for index in 1...(jobs[organisation] ?? 0) {
                 let result = try await atsgate.execute(["jobs", "qualify", "job-\(index)", "--organisation", organisation], environment: environment)
                 #expect(result.exitCode == 0, "\(result.stderr)")
             }
@@ -231,8 +290,10 @@ struct ConnectionsEndToEndTests {
         return String(decoding: bytes + wal, as: UTF8.self)
     }
 
+    static let defaultJobs = Dictionary(uniqueKeysWithValues: organisations.map { ($0, jobsPerOrganisation) })
+
     /// Two organisations, each with a company called Acme and its hiring manager, and open jobs.
-    static var dataset: String {
+    static func dataset(jobs counts: [String: Int]) -> String {
         let organisations = Self.organisations.map { #"{"id":"\#($0)","name":"Agency \#($0)"}"# }
         let companies = Self.organisations.map { #"{"id":"cmp-1","organisation_id":"\#($0)","name":"Acme"}"# }
         let people = Self.organisations.map {
@@ -242,7 +303,7 @@ struct ConnectionsEndToEndTests {
             #"{"organisation_id":"\#($0)","company_id":"cmp-1","person_id":"per-1","association_label":"hiring_manager"}"#
         }
         let jobs = Self.organisations.flatMap { organisation in
-            (1...jobsPerOrganisation).map {
+            (1...(counts[organisation] ?? 1)).map {
                 #"{"id":"job-\#($0)","organisation_id":"\#(organisation)","company_id":"cmp-1","title":"Engineer \#($0)","status":"open"}"#
             }
         }

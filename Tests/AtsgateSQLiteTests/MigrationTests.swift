@@ -17,7 +17,7 @@ struct MigrationTests {
         #expect(durability.synchronous == 2)
         let tables = try await temporary.snapshot().tables.keys.sorted()
         #expect(tables == [
-            "audit_log", "companies", "company_contact_associations", "connections", "creation_claims", "decision_maker_notifications", "external_refs",
+            "audit_log", "companies", "company_contact_associations", "connection_states", "connections", "creation_claims", "decision_maker_notifications", "external_refs",
             "grdb_migrations", "job_external_submissions", "jobs", "organisations", "people", "reconcile_findings",
             "reconcile_runs", "submission_attempts", "target_credentials", "target_states",
         ])

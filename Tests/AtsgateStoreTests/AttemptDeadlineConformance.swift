@@ -102,7 +102,7 @@ extension StoreConformance {
             #expect(waiting.status == .pending)
             #expect(waiting.lastErrorKind == .rateLimited)
             #expect(waiting.externalID == "L-1")
-            let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+            let health = try #require(try await temporary.store.targetHealth()[DeliveryLane(Fixtures.loxo)])
             #expect(health.pausedUntil == Fixtures.now.addingTimeInterval(24), "paused until the 429's Retry-After")
             #expect(health.circuit == .closed, "three answered requests and a 429 say nothing against the target")
 

@@ -12,7 +12,7 @@ extension StoreConformance {
             _ subject: StoreFixture, owner: String, at now: Date, limit: Int = 10, target: TargetName = Fixtures.loxo
         ) async throws -> [ClaimedSubmission] {
             try await subject.store.claimSubmissions(ClaimRequest(
-                owner: owner, now: now, limits: [target: limit], leaseDurations: [target: Self.lease], referencesWanted: [Fixtures.loxo]
+                owner: owner, now: now, limits: [DeliveryLane(target): limit], leaseDurations: [target: Self.lease], referencesWanted: [Fixtures.loxo]
             ))
         }
 
@@ -187,7 +187,7 @@ extension StoreConformance {
             for claim in claims {
                 _ = try await subject.store.settle([record(for: claim, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now)])
             }
-            let health = try #require(try await subject.store.targetHealth()[Fixtures.loxo])
+            let health = try #require(try await subject.store.targetHealth()[DeliveryLane(Fixtures.loxo)])
             #expect(health.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
             #expect(health.openings == 1)
             let audit = try await subject.store.auditLog().filter { $0.action == .circuitOpened || $0.action == .circuitClosed }
@@ -195,7 +195,44 @@ extension StoreConformance {
             #expect(try await claim(subject, owner: "w1", at: Fixtures.now.addingTimeInterval(59)).isEmpty)
             let probe = try await claim(subject, owner: "w1", at: Fixtures.now.addingTimeInterval(60))
             #expect(probe.count == 1, "one probe after the cool-down")
-            #expect(try await subject.store.targetHealth()[Fixtures.loxo]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
+            #expect(try await subject.store.targetHealth()[DeliveryLane(Fixtures.loxo)]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
+        }
+
+        @Test("An organisation with its own connection is a lane of its own: its rows, its circuit; the default lane takes every other organisation's", arguments: StoreEngine.allCases)
+        func lanes(_ engine: StoreEngine) async throws {
+            let subject = try await prepared(engine)
+            _ = try await subject.qualify("job-1", organisation: "org-b", targets: [Fixtures.loxo])
+            let own: [TargetName: Set<OrganisationID>] = [Fixtures.loxo: ["org-b"]]
+            let ownLane = DeliveryLane(Fixtures.loxo, connectionOf: "org-b")
+            let defaultLane = DeliveryLane(Fixtures.loxo)
+            func claim(_ lane: DeliveryLane, at now: Date) async throws -> ClaimBatch {
+                try await subject.store.claim(ClaimRequest(
+                    owner: "w1", now: now, limits: [lane: 10], leaseDurations: [Fixtures.loxo: Self.lease], ownConnections: own
+                ))
+            }
+            let owned = try await claim(ownLane, at: Fixtures.now)
+            #expect(owned.submissions.map { "\($0.entry.organisationID)/\($0.entry.jobID)" } == ["org-b/job-1"])
+            #expect(owned.submissions.allSatisfy { $0.lane == ownLane })
+
+            // org-b's account refuses: its circuit opens, the default lane's stays closed.
+            let refused = ConnectorError.auth("401", httpStatus: 401)
+            let failure = RequestTally(failed: 2)
+            _ = try await subject.store.settle(owned.submissions.map {
+                var record = record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: refused), at: Fixtures.now)
+                record.lane = $0.lane
+                record.requests = failure
+                return record
+            })
+            let health = try await subject.store.targetHealth()
+            #expect(health[ownLane]?.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
+            #expect(health[defaultLane].map { $0.circuit == .closed } ?? true)
+            let audit = try await subject.store.auditLog().filter { $0.action == .circuitOpened }
+            #expect(audit.map(\.subject) == ["connection:org-b/loxo"])
+            #expect(audit.first?.organisationID == "org-b")
+
+            let rest = try await claim(defaultLane, at: Fixtures.now.addingTimeInterval(1))
+            #expect(rest.submissions.map { "\($0.entry.organisationID)/\($0.entry.jobID)" } == ["org-a/job-1", "org-a/job-2"])
+            #expect(try await claim(ownLane, at: Fixtures.now.addingTimeInterval(1)).submissions.isEmpty, "org-b's circuit is open")
         }
 
         @Test("Several failed attempts of one target settled in one transaction open its circuit once, with one audit entry", arguments: StoreEngine.allCases)
@@ -206,7 +243,7 @@ extension StoreConformance {
             #expect(claims.count == 3)
             let error = ConnectorError.transient("503", httpStatus: 503)
             _ = try await subject.store.settle(claims.map { record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now) })
-            let health = try #require(try await subject.store.targetHealth()[Fixtures.loxo])
+            let health = try #require(try await subject.store.targetHealth()[DeliveryLane(Fixtures.loxo)])
             #expect(health.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
             #expect(health.openings == 1, "the third failure, after the circuit opened, does not open it again")
             #expect(health.consecutiveFailures == 3)
@@ -217,24 +254,24 @@ extension StoreConformance {
         func claimReportsHealth(_ engine: StoreEngine) async throws {
             let subject = try await prepared(engine)
             let request = { (now: Date) in
-                ClaimRequest(owner: "w1", now: now, limits: [Fixtures.loxo: 10], leaseDurations: [Fixtures.loxo: Self.lease])
+                ClaimRequest(owner: "w1", now: now, limits: [DeliveryLane(Fixtures.loxo): 10], leaseDurations: [Fixtures.loxo: Self.lease])
             }
             let first = try await subject.store.claim(request(Fixtures.now))
-            #expect(first.health[Fixtures.loxo] == TargetHealth())
+            #expect(first.health[DeliveryLane(Fixtures.loxo)] == TargetHealth())
             let error = ConnectorError.transient("503", httpStatus: 503)
             _ = try await subject.store.settle(first.submissions.map { record(for: $0, owner: "w1", .retry(at: Fixtures.now, error: error), at: Fixtures.now) })
 
             let cooling = try await subject.store.claim(request(Fixtures.now.addingTimeInterval(59)))
             #expect(cooling.submissions.isEmpty)
-            let open = try #require(cooling.health[Fixtures.loxo])
+            let open = try #require(cooling.health[DeliveryLane(Fixtures.loxo)])
             #expect(open.circuit == .open(until: Fixtures.now.addingTimeInterval(60)))
             #expect(open.isWaiting(at: Fixtures.now.addingTimeInterval(59)))
             #expect(!open.isWaiting(at: Fixtures.now.addingTimeInterval(60)))
 
             let probing = try await subject.store.claim(request(Fixtures.now.addingTimeInterval(60)))
             #expect(probing.submissions.count == 1)
-            #expect(probing.health[Fixtures.loxo]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
-            #expect(probing.health[Fixtures.loxo]?.isWaiting(at: Fixtures.now.addingTimeInterval(60)) == false, "a half-open circuit may close at any moment")
+            #expect(probing.health[DeliveryLane(Fixtures.loxo)]?.circuit == .halfOpen(probeUntil: Fixtures.now.addingTimeInterval(90)))
+            #expect(probing.health[DeliveryLane(Fixtures.loxo)]?.isWaiting(at: Fixtures.now.addingTimeInterval(60)) == false, "a half-open circuit may close at any moment")
         }
 
         @Test("Companies and people a connector learned are stored with the sent row and handed to the next claim", arguments: StoreEngine.allCases)
@@ -287,7 +324,7 @@ extension StoreConformance {
             let running = try #require(claims.first).entry.id
             let later = Fixtures.now.addingTimeInterval(31)
             let again = try await subject.store.claimSubmissions(ClaimRequest(
-                owner: "w1", now: later, limits: [Fixtures.loxo: 10], leaseDurations: [Fixtures.loxo: Self.lease], running: [running]
+                owner: "w1", now: later, limits: [DeliveryLane(Fixtures.loxo): 10], leaseDurations: [Fixtures.loxo: Self.lease], running: [running]
             ))
             #expect(again.map(\.entry.id) == [claims[1].entry.id], "only the other lapsed row")
         }

@@ -152,7 +152,7 @@ extension StoreConformance {
             try await dispatcher(temporary).run()
             let row = try await row(temporary, "job-1")
             #expect(row.nextAttemptAt == clock.now().addingTimeInterval(30))
-            let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+            let health = try #require(try await temporary.store.targetHealth()[DeliveryLane(Fixtures.loxo)])
             #expect(health.pausedUntil == clock.now().addingTimeInterval(30))
 
             _ = try await temporary.qualify("job-2", targets: [Fixtures.loxo])
@@ -173,7 +173,7 @@ extension StoreConformance {
             let runner = Task { try await dispatcher(temporary, catalog: catalog(concurrency: 1, threshold: 2)).run() }
             await untilIdle()
             #expect(connector.submittedRequests.count == 2)
-            let health = try #require(try await temporary.store.targetHealth()[Fixtures.loxo])
+            let health = try #require(try await temporary.store.targetHealth()[DeliveryLane(Fixtures.loxo)])
             #expect(health.circuit == .open(until: clock.now().addingTimeInterval(60)))
             let untouched = try await temporary.entries().filter { $0.attempts == 0 }
             #expect(untouched.count == 1, "the third row was not burned while the target was down")
@@ -184,7 +184,7 @@ extension StoreConformance {
             clock.advance(by: .seconds(60))
             try await runner.value
             #expect(try await temporary.entries().allSatisfy { $0.status == .sent })
-            #expect(try await temporary.store.targetHealth()[Fixtures.loxo]?.circuit == .closed)
+            #expect(try await temporary.store.targetHealth()[DeliveryLane(Fixtures.loxo)]?.circuit == .closed)
         }
 
         @Test("Edits while a row waits coalesce into one request with the latest version", arguments: StoreEngine.allCases)
@@ -295,7 +295,7 @@ extension StoreConformance {
             #expect(row.leaseOwner == nil)
             #expect(row.lastErrorKind == .transient)
             let claimed = try await temporary.store.claimSubmissions(ClaimRequest(
-                owner: "w2", now: clock.now(), limits: [Fixtures.loxo: 1], leaseDurations: [Fixtures.loxo: .seconds(30)]
+                owner: "w2", now: clock.now(), limits: [DeliveryLane(Fixtures.loxo): 1], leaseDurations: [Fixtures.loxo: .seconds(30)]
             ))
             #expect(claimed.first?.outcomeUnknown == true)
         }

@@ -88,7 +88,7 @@ final class GatedDispatchStore: DispatchStore {
         try await base.hasDueOrInFlightWork(now: now, targets: targets, includeNotifications: includeNotifications)
     }
 
-    func targetHealth() async throws -> [TargetName: TargetHealth] {
+    func targetHealth() async throws -> [DeliveryLane: TargetHealth] {
         try await base.targetHealth()
     }
 }

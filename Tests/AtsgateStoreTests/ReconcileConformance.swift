@@ -20,7 +20,7 @@ extension StoreConformance {
             _ = try await subject.qualify("job-1", targets: [Self.loxo])
             _ = try await subject.qualify("job-2", targets: [Self.loxo])
             let claims = try await subject.store.claimSubmissions(ClaimRequest(
-                owner: "w", now: Fixtures.now, limits: [Self.loxo: 10], leaseDurations: [Self.loxo: .seconds(30)]
+                owner: "w", now: Fixtures.now, limits: [DeliveryLane(Self.loxo): 10], leaseDurations: [Self.loxo: .seconds(30)]
             ))
             _ = try await subject.store.settle(claims.map { claim in
                 DeliveryRecord(

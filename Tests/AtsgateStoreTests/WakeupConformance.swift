@@ -91,7 +91,7 @@ extension StoreConformance {
             #expect(await ears.rang(), "a replay re-queued a row")
 
             let claimed = try await subject.store.claimSubmissions(ClaimRequest(
-                owner: "w1", now: Fixtures.now, limits: [Fixtures.loxo: 10], leaseDurations: [Fixtures.loxo: .seconds(30)]
+                owner: "w1", now: Fixtures.now, limits: [DeliveryLane(Fixtures.loxo): 10], leaseDurations: [Fixtures.loxo: .seconds(30)]
             ))
             #expect(await !ears.rang(within: .milliseconds(300)), "a claim queues nothing")
             #expect(try await subject.store.releaseUnattempted(claimed.map { UnattemptedLease($0, owner: "w1") }, now: Fixtures.now) == 1)

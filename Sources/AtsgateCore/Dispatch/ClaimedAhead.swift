@@ -1,6 +1,6 @@
 import Foundation
 
-/// Rows the dispatcher claimed before a slot was free for them, per target, oldest first.
+/// Rows the dispatcher claimed before a slot was free for them, per lane, oldest first.
 ///
 /// A claim takes milliseconds at the store, and under load slots free up all the while. With a
 /// few rows in hand the loop fills a freed slot at once instead of after the next claim returns.
@@ -16,27 +16,27 @@ struct ClaimedAhead {
         var claimedAt: Date
     }
 
-    private var rows: [TargetName: [Held]] = [:]
+    private var rows: [DeliveryLane: [Held]] = [:]
 
     var isEmpty: Bool { rows.values.allSatisfy(\.isEmpty) }
 
-    func count(_ target: TargetName) -> Int { rows[target]?.count ?? 0 }
+    func count(_ lane: DeliveryLane) -> Int { rows[lane]?.count ?? 0 }
 
     mutating func append(_ claims: [ClaimedSubmission], claimedAt: Date) {
-        for claim in claims { rows[claim.entry.target, default: []].append(Held(claim: claim, claimedAt: claimedAt)) }
+        for claim in claims { rows[claim.lane, default: []].append(Held(claim: claim, claimedAt: claimedAt)) }
     }
 
-    /// The oldest `limit` rows of `target`, removed.
-    mutating func take(_ limit: Int, of target: TargetName) -> [ClaimedSubmission] {
-        guard limit > 0, let held = rows[target], !held.isEmpty else { return [] }
+    /// The oldest `limit` rows of `lane`, removed.
+    mutating func take(_ limit: Int, of lane: DeliveryLane) -> [ClaimedSubmission] {
+        guard limit > 0, let held = rows[lane], !held.isEmpty else { return [] }
         let taken = held.prefix(limit)
-        rows[target] = Array(held.dropFirst(taken.count))
+        rows[lane] = Array(held.dropFirst(taken.count))
         return taken.map(\.claim)
     }
 
-    /// Every row of `target`, removed.
-    mutating func removeAll(of target: TargetName) -> [ClaimedSubmission] {
-        rows.removeValue(forKey: target)?.map(\.claim) ?? []
+    /// Every row of `lane`, removed.
+    mutating func removeAll(of lane: DeliveryLane) -> [ClaimedSubmission] {
+        rows.removeValue(forKey: lane)?.map(\.claim) ?? []
     }
 
     /// Every row, removed.
@@ -48,12 +48,12 @@ struct ClaimedAhead {
     /// Rows held for a quarter of their target's lease or longer, removed.
     mutating func removeStale(now: Date, leaseDurations: [TargetName: Duration]) -> [ClaimedSubmission] {
         var stale: [ClaimedSubmission] = []
-        for (target, held) in rows {
-            let maximumAge = ((leaseDurations[target] ?? .seconds(60)) / 4).timeInterval
+        for (lane, held) in rows {
+            let maximumAge = ((leaseDurations[lane.target] ?? .seconds(60)) / 4).timeInterval
             let old = held.prefix { now.timeIntervalSince($0.claimedAt) >= maximumAge }
             guard !old.isEmpty else { continue }
             stale += old.map(\.claim)
-            rows[target] = Array(held.dropFirst(old.count))
+            rows[lane] = Array(held.dropFirst(old.count))
         }
         return stale
     }

@@ -15,6 +15,10 @@ public protocol ConnectorDirectory: Sendable {
 
     /// Removes every secret this directory knows from an error before it is stored or logged.
     func redact(_ error: ConnectorError) -> ConnectorError
+
+    /// The organisations with a connection of their own to each target: each is a lane of its
+    /// own (``DeliveryLane``). May be a few seconds old.
+    func ownConnections() async -> [TargetName: Set<OrganisationID>]
 }
 
 /// One connector per target for every organisation: the target files' credentials only.
@@ -43,4 +47,9 @@ public struct FixedConnectors: ConnectorDirectory {
     public func redact(_ error: ConnectorError) -> ConnectorError {
         redactor.redact(error)
     }
+}
+
+extension FixedConnectors {
+    /// Every organisation delivers through the target's default connection.
+    public func ownConnections() async -> [TargetName: Set<OrganisationID>] { [:] }
 }

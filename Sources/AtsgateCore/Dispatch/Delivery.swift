@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One attempt, start to finish: wait for a token, call the connector, decide what follows,
 /// settle it durably.
@@ -10,7 +11,7 @@ struct Delivery: Sendable {
     let clock: any GatewayClock
     let redactor: SecretRedactor
     let jitter: JitterSource
-    let gates: [TargetName: TargetGate]
+    let gates: LaneGates
     let settlements: SettlementQueue
     let workerID: String
     /// Set when the worker shuts down: no delivery is redone after that.
@@ -34,11 +35,11 @@ struct Delivery: Sendable {
         let deadline = entry.leaseExpiresAt.map { $0.adding(.zero - OutboxDispatcher.settleMargin) } ?? started.adding(target.attemptTimeout)
         // What the last try sent, for the attempt's request hash.
         var sent = request
-        let (result, tally) = await attempt(target: target, organisation: entry.organisationID, deadline: deadline) { connector throws(ConnectorError) in
+        let (result, tally) = await attempt(target: target, lane: claim.lane, organisation: entry.organisationID, deadline: deadline) { connector throws(ConnectorError) in
             guard connector.capabilities.supports(entry.operation) else {
                 throw .unsupported(entry.operation.rawValue, target: target.name)
             }
-            return try await submit(request, to: connector, target: target, deadline: deadline, lastSent: &sent)
+            return try await submit(request, to: connector, target: target, lane: claim.lane, deadline: deadline, lastSent: &sent)
         }
         if case .success = result, !settlements.isBehind(forConcurrency: target.concurrency) { slot.release() }
         let outcome = await decide(
@@ -50,7 +51,7 @@ struct Delivery: Sendable {
             attempt: entry.attempts, operation: entry.operation, mappedJobVersion: claim.snapshot.version,
             startedAt: started, finishedAt: clock.now(), outcome: outcome, requests: tally,
             requestHash: RequestFingerprint.of(RequestFingerprint.Sent(sent)),
-            circuitBreaker: target.circuitBreaker, notifiesDecisionMakers: target.notifyOnDelivery
+            circuitBreaker: target.circuitBreaker, notifiesDecisionMakers: target.notifyOnDelivery, lane: claim.lane
         )
         do {
             let settled = try await settlements.settle(record)
@@ -65,7 +66,7 @@ struct Delivery: Sendable {
         guard let target = catalog[targetName] else { return }
         let started = clock.now()
         let (result, tally) = await attempt(
-            target: target, organisation: claim.organisationID, deadline: claim.claimedAt.adding(target.attemptTimeout)
+            target: target, lane: DeliveryLane(targetName), organisation: claim.organisationID, deadline: claim.claimedAt.adding(target.attemptTimeout)
         ) { connector throws(ConnectorError) in
             try await connector.notify(claim.request)
         }
@@ -91,7 +92,7 @@ struct Delivery: Sendable {
     /// everything every try got done, and says it may have reached the target if any try may have.
     /// - Parameter lastSent: the request of the last try.
     private func submit(
-        _ request: SubmissionRequest, to connector: any Connector, target: TargetConfiguration, deadline: Date,
+        _ request: SubmissionRequest, to connector: any Connector, target: TargetConfiguration, lane: DeliveryLane, deadline: Date,
         lastSent: inout SubmissionRequest
     ) async throws(ConnectorError) -> SubmissionReceipt {
         var request = request
@@ -118,7 +119,7 @@ struct Delivery: Sendable {
                         timeLeft: Duration(timeInterval: deadline.timeIntervalSince(clock.now())),
                         requestTimeout: target.timeout, jitter: jitter.next()
                       ),
-                      gates[target.name]?.retryBudget.withdraw() == true
+                      gates[lane]?.retryBudget.withdraw() == true
                 else {
                     var last = error
                     last.progress = progress.isEmpty ? nil : progress
@@ -150,6 +151,7 @@ struct Delivery: Sendable {
     /// - Returns: the result, and what the attempt's requests said about the target.
     private func attempt(
         target: TargetConfiguration,
+        lane: DeliveryLane,
         organisation: OrganisationID,
         deadline: Date,
         _ call: (any Connector) async throws(ConnectorError) -> SubmissionReceipt
@@ -161,7 +163,7 @@ struct Delivery: Sendable {
             // No usable connection: nothing was sent, and the target was not asked.
             return (.failure(connectors.redact(redactor.redact(error))), RequestTally())
         }
-        let budget = AttemptBudget(deadline: deadline, clock: clock, gate: gates[target.name])
+        let budget = AttemptBudget(deadline: deadline, clock: clock, gate: gates[lane])
         var result: Result<SubmissionReceipt, ConnectorError> = await AttemptBudget.$current.withValue(budget) {
             do throws(ConnectorError) {
                 return .success(try await call(connector))
@@ -243,5 +245,27 @@ extension Result {
     var failureValue: Failure? {
         if case .failure(let failure) = self { return failure }
         return nil
+    }
+}
+
+/// Each lane's rate limit (``TargetGate``, with its target's settings), made on first use.
+final class LaneGates: Sendable {
+    private let catalog: TargetCatalog
+    private let clock: any GatewayClock
+    private let gates = Mutex<[DeliveryLane: TargetGate]>([:])
+
+    init(catalog: TargetCatalog, clock: any GatewayClock) {
+        self.catalog = catalog
+        self.clock = clock
+    }
+
+    subscript(lane: DeliveryLane) -> TargetGate? {
+        guard let target = catalog[lane.target] else { return nil }
+        return gates.withLock { gates in
+            if let gate = gates[lane] { return gate }
+            let gate = TargetGate(settings: target.rateLimit, clock: clock)
+            gates[lane] = gate
+            return gate
+        }
     }
 }

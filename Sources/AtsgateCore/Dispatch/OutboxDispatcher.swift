@@ -174,7 +174,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
         for target in catalog.targets.values where target.isEnabled && !connectors.targets.contains(target.name) {
             logger.warning("no connector for this target in this build; its rows stay pending", metadata: ["target": "\(target.name)", "kind": "\(target.kind.rawValue)"])
         }
-        let gates = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, TargetGate(settings: $0.rateLimit, clock: clock)) })
+        let gates = LaneGates(catalog: catalog, clock: clock)
         let inFlight = InFlightCounter(onChange: signal.fire)
         let notificationsDeliverable = configuration.notificationTarget.map { name in targets.contains { $0.name == name } } ?? false
         let delivery = Delivery(
@@ -186,37 +186,40 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
         let referencesWanted = referencesWanted
 
         try await withThrowingDiscardingTaskGroup { group in
-            // Target health as the last claim saw it; the claim transaction reads it anyway, so
+            // Lane health as the last claim saw it; the claim transaction reads it anyway, so
             // the loop makes one store call per look, not two.
-            var health: [TargetName: TargetHealth] = [:]
+            var health: [DeliveryLane: TargetHealth] = [:]
             var ahead = ClaimedAhead()
-            var freedAtLastClaim: [TargetName: Int] = [:]
-            // Targets where a failure was settled after the last claim read their health: it may
+            var freedAtLastClaim: [DeliveryLane: Int] = [:]
+            // Lanes where a failure was settled after the last claim read their health: it may
             // have opened the circuit, so their rows in hand wait for the next claim.
-            var unsure: Set<TargetName> = []
+            var unsure: Set<DeliveryLane> = []
+            // Each target's default lane and one per organisation with a connection of its own.
+            var ownConnections: [TargetName: Set<OrganisationID>] = [:]
+            var lanes: [(lane: DeliveryLane, target: TargetConfiguration)] = []
 
-            func knownHealth(_ target: TargetName) -> TargetHealth { health[target] ?? TargetHealth() }
-            /// Takes a slot of `target` and delivers in it, in a task of its own.
+            func knownHealth(_ lane: DeliveryLane) -> TargetHealth { health[lane] ?? TargetHealth() }
+            /// Takes a slot of `lane` and delivers in it, in a task of its own.
             func start(
-                on target: TargetName, row: ClaimedSubmission? = nil, notification: ClaimedNotification? = nil,
+                on lane: DeliveryLane, row: ClaimedSubmission? = nil, notification: ClaimedNotification? = nil,
                 _ deliver: @escaping @Sendable (DeliverySlot) async -> Void
             ) {
                 let work: InFlightCounter.Work? = row.map { .row($0.entry.id, leaseExpiresAt: $0.entry.leaseExpiresAt ?? .distantFuture) }
-                    ?? notification.map { .notification($0.request.notificationID, leaseExpiresAt: $0.claimedAt.adding(leaseDurations[target] ?? .zero)) }
-                let slot = inFlight.start(target, work: work)
+                    ?? notification.map { .notification($0.request.notificationID, leaseExpiresAt: $0.claimedAt.adding(leaseDurations[lane.target] ?? .zero)) }
+                let slot = inFlight.start(lane, work: work)
                 group.addTask {
                     await deliver(slot)
                     slot.releaseAfterSettling()
                     inFlight.finish(work)
                 }
             }
-            /// Rows in hand go into the free slots of targets whose health is known to allow it;
+            /// Rows in hand go into the free slots of lanes whose health is known to allow it;
             /// none once shutdown has begun (it may have begun during the last store call).
-            func startAhead(now: Date, excluding unsure: Set<TargetName>) {
+            func startAhead(now: Date, excluding unsure: Set<DeliveryLane>) {
                 guard !stopping.isSet else { return }
-                for target in targets where !unsure.contains(target.name) && !knownHealth(target.name).isWaiting(at: now) {
-                    for claim in ahead.take(target.concurrency - inFlight.count(target.name), of: target.name) {
-                        start(on: target.name, row: claim) { slot in await delivery.deliver(claim, slot: slot) }
+                for (lane, target) in lanes where !unsure.contains(lane) && !knownHealth(lane).isWaiting(at: now) {
+                    for claim in ahead.take(target.concurrency - inFlight.count(lane), of: lane) {
+                        start(on: lane, row: claim) { slot in await delivery.deliver(claim, slot: slot) }
                     }
                 }
             }
@@ -225,44 +228,49 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
                 // A cancelled worker stops here, whether or not its store's calls notice cancellation.
                 try Task.checkCancellation()
                 let now = clock.now()
+                ownConnections = await connectors.ownConnections()
+                lanes = targets.flatMap { target in
+                    [(DeliveryLane(target.name), target)]
+                        + (ownConnections[target.name] ?? []).sorted { $0.rawValue < $1.rawValue }.map { (DeliveryLane(target.name, connectionOf: $0), target) }
+                }
                 await giveBack(ahead.removeStale(now: now, leaseDurations: leaseDurations), now: now)
-                unsure.formUnion(inFlight.takeTargetsSettledAfterFailure())
+                unsure.formUnion(inFlight.takeLanesSettledAfterFailure())
                 startAhead(now: now, excluding: unsure)
 
-                var limits: [TargetName: Int] = [:]
-                for target in targets {
-                    let state = knownHealth(target.name)
+                var limits: [DeliveryLane: Int] = [:]
+                for (lane, target) in lanes {
+                    let state = knownHealth(lane)
                     guard !state.isWaiting(at: now) else { continue }
-                    let free = target.concurrency - inFlight.count(target.name)
-                    let freed = inFlight.freedSlots(target.name)
-                    let freedDuringLastClaim = freed - (freedAtLastClaim[target.name] ?? freed)
+                    let free = target.concurrency - inFlight.count(lane)
+                    let freed = inFlight.freedSlots(lane)
+                    let freedDuringLastClaim = freed - (freedAtLastClaim[lane] ?? freed)
                     let depth = state.circuit == .closed ? min(freedDuringLastClaim, target.concurrency) : 0
-                    let wanted = min(free + depth - ahead.count(target.name), configuration.claimBatchSize)
-                    let mustReadHealth = unsure.contains(target.name) && ahead.count(target.name) > 0
+                    let wanted = min(free + depth - ahead.count(lane), configuration.claimBatchSize)
+                    let mustReadHealth = unsure.contains(lane) && ahead.count(lane) > 0
                     guard free > 0, wanted > 0 || mustReadHealth else { continue }
-                    limits[target.name] = max(wanted, 0)
-                    freedAtLastClaim[target.name] = freed
+                    limits[lane] = max(wanted, 0)
+                    freedAtLastClaim[lane] = freed
                 }
                 var claims: [ClaimedSubmission] = []
                 if !limits.isEmpty {
                     let request = ClaimRequest(
                         owner: configuration.workerID, now: now, limits: limits, leaseDurations: leaseDurations, referencesWanted: referencesWanted,
-                        running: inFlight.rowsPastTheirLease(at: now)
+                        running: inFlight.rowsPastTheirLease(at: now), ownConnections: ownConnections
                     )
                     let batch = try await outage.call("claim rows", giveUp: { stopping.isSet }) { try await store.claim(request) }
                     health.merge(batch.health) { _, seen in seen }
                     unsure.subtract(limits.keys)
                     claims = batch.submissions
                     ahead.append(claims, claimedAt: now)
-                    for target in targets where knownHealth(target.name).isWaiting(at: now) {
-                        await giveBack(ahead.removeAll(of: target.name), now: now)
+                    for (lane, _) in lanes where knownHealth(lane).isWaiting(at: now) {
+                        await giveBack(ahead.removeAll(of: lane), now: now)
                     }
                     startAhead(now: now, excluding: unsure)
                 }
                 let notifications = try await claimNotifications(health: health, inFlight: inFlight, ahead: ahead, now: now)
                 for claim in notifications {
                     guard let target = configuration.notificationTarget else { break }
-                    start(on: target, notification: claim) { slot in await delivery.deliver(claim, through: target, slot: slot) }
+                    start(on: DeliveryLane(target), notification: claim) { slot in await delivery.deliver(claim, through: target, slot: slot) }
                 }
 
                 let requested = limits.values.reduce(0, +)
@@ -274,7 +282,7 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
                     if idle { break }
                 }
                 let wake = try await nextLook(
-                    now: now, health: health, targets: targets, inFlight: inFlight, notificationsDeliverable: notificationsDeliverable
+                    now: now, health: health, lanes: lanes, inFlight: inFlight, notificationsDeliverable: notificationsDeliverable
                 )
                 if inFlight.total == 0 { configuration.observer?(.idle(sleepingFor: Duration(timeInterval: wake.timeIntervalSince(now)))) }
                 await signal.wait(until: wake, clock: clock)
@@ -313,13 +321,14 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
         }
     }
 
-    /// Notifications share their target's slots with its outbox rows, taking what the rows left free.
+    /// Notifications share their target's default lane with its outbox rows, taking what the rows left free.
     private func claimNotifications(
-        health: [TargetName: TargetHealth], inFlight: InFlightCounter, ahead: ClaimedAhead, now: Date
+        health: [DeliveryLane: TargetHealth], inFlight: InFlightCounter, ahead: ClaimedAhead, now: Date
     ) async throws -> [ClaimedNotification] {
         guard let name = configuration.notificationTarget, let target = catalog[name], target.isEnabled, connectors.targets.contains(name) else { return [] }
-        let free = target.concurrency - inFlight.count(name) - ahead.count(name)
-        let limit = (health[name] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
+        let lane = DeliveryLane(name)
+        let free = target.concurrency - inFlight.count(lane) - ahead.count(lane)
+        let limit = (health[lane] ?? TargetHealth()).claimLimit(wanted: min(free, configuration.claimBatchSize), now: now)
         guard limit > 0 else { return [] }
         return try await outage.call("claim notifications") {
             try await store.claimNotifications(
@@ -329,28 +338,35 @@ public struct OutboxDispatcher: Service, CustomStringConvertible {
         }
     }
 
-    /// When to look again: when the next row of a target that could take it falls due, a paused or
-    /// open target may be tried again, or the poll interval passes. A target with no free slot
-    /// wakes the loop when a delivery finishes, so its due rows do not count here (they would make
-    /// the loop spin).
+    /// When to look again: when the next row of a lane that could take it falls due, a paused or
+    /// open lane may be tried again, or the poll interval passes. A lane with no free slot wakes
+    /// the loop when a delivery finishes, so its due rows do not count here (they would make the
+    /// loop spin).
     private func nextLook(
-        now: Date, health: [TargetName: TargetHealth], targets: [TargetConfiguration], inFlight: InFlightCounter,
+        now: Date, health: [DeliveryLane: TargetHealth], lanes: [(lane: DeliveryLane, target: TargetConfiguration)], inFlight: InFlightCounter,
         notificationsDeliverable: Bool
     ) async throws -> Date {
         var wake = now.adding(configuration.pollInterval)
+        // Due rows are found per target: a target counts only when every one of its lanes could
+        // take a row now, or a waiting lane's due rows would wake the loop again at once.
         var ready: [TargetName] = []
-        for target in targets {
-            let state = health[target.name] ?? TargetHealth()
+        var blocked: Set<TargetName> = []
+        for (lane, target) in lanes {
+            let state = health[lane] ?? TargetHealth()
             if state.claimLimit(wanted: 1, now: now) == 0 {
+                blocked.insert(target.name)
                 if let paused = state.pausedUntil, paused > now { wake = min(wake, paused) }
                 switch state.circuit {
                 case .closed: break
                 case .open(let until), .halfOpen(let until): if until > now { wake = min(wake, until) }
                 }
-            } else if inFlight.count(target.name) < target.concurrency {
+            } else if inFlight.count(lane) >= target.concurrency {
+                blocked.insert(target.name)
+            } else if !ready.contains(target.name) {
                 ready.append(target.name)
             }
         }
+        ready.removeAll { blocked.contains($0) }
         let notifications = notificationsDeliverable && configuration.notificationTarget.map(ready.contains) == true
         if !ready.isEmpty || notifications,
            let due = try await outage.call("find the next due row", { try await store.nextDueDate(targets: ready, includeNotifications: notifications) }) {
@@ -376,7 +392,7 @@ final class StopFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// What this worker has in flight: per target, the slots its `concurrency` allows (a slot is
+/// What this worker has in flight: per lane, the slots its target's `concurrency` allows (a slot is
 /// held while a request may be at the target); in all, the deliveries not yet settled.
 ///
 /// Both a freed slot and a settled delivery call `onChange`: the loop waits for the first to
@@ -389,11 +405,11 @@ final class InFlightCounter: Sendable {
     }
 
     private struct Counts {
-        var slots: [TargetName: Int] = [:]
+        var slots: [DeliveryLane: Int] = [:]
         var work: Set<Work> = []
-        /// Slots freed since the worker started, per target.
-        var freed: [TargetName: Int] = [:]
-        var settledAfterFailure: Set<TargetName> = []
+        /// Slots freed since the worker started, per lane.
+        var freed: [DeliveryLane: Int] = [:]
+        var settledAfterFailure: Set<DeliveryLane> = []
         var deliveries = 0
     }
 
@@ -404,18 +420,18 @@ final class InFlightCounter: Sendable {
         self.onChange = onChange
     }
 
-    /// Takes a slot of `target` for a new delivery of `work`.
-    func start(_ target: TargetName, work: Work? = nil) -> DeliverySlot {
+    /// Takes a slot of `lane` for a new delivery of `work`.
+    func start(_ lane: DeliveryLane, work: Work? = nil) -> DeliverySlot {
         counts.withLock { counts in
-            counts.slots[target, default: 0] += 1
+            counts.slots[lane, default: 0] += 1
             counts.deliveries += 1
             if let work { counts.work.insert(work) }
         }
         return DeliverySlot { [onChange] afterSettling in
             self.counts.withLock { counts in
-                counts.slots[target, default: 1] -= 1
-                counts.freed[target, default: 0] += 1
-                if afterSettling { counts.settledAfterFailure.insert(target) }
+                counts.slots[lane, default: 1] -= 1
+                counts.freed[lane, default: 0] += 1
+                if afterSettling { counts.settledAfterFailure.insert(lane) }
             }
             onChange()
         }
@@ -445,14 +461,14 @@ final class InFlightCounter: Sendable {
         }
     }
 
-    func count(_ target: TargetName) -> Int { counts.withLock { $0.slots[target] ?? 0 } }
+    func count(_ lane: DeliveryLane) -> Int { counts.withLock { $0.slots[lane] ?? 0 } }
     /// Deliveries started and not yet settled.
     var total: Int { counts.withLock { $0.deliveries } }
-    /// Slots of `target` freed since the worker started.
-    func freedSlots(_ target: TargetName) -> Int { counts.withLock { $0.freed[target] ?? 0 } }
+    /// Slots of `lane` freed since the worker started.
+    func freedSlots(_ lane: DeliveryLane) -> Int { counts.withLock { $0.freed[lane] ?? 0 } }
 
-    /// Targets with a delivery that held its slot until it was settled (it failed) since the last call.
-    func takeTargetsSettledAfterFailure() -> Set<TargetName> {
+    /// Lanes with a delivery that held its slot until it was settled (it failed) since the last call.
+    func takeLanesSettledAfterFailure() -> Set<DeliveryLane> {
         counts.withLock { counts in
             defer { counts.settledAfterFailure.removeAll() }
             return counts.settledAfterFailure

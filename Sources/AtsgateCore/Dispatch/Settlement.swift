@@ -47,6 +47,8 @@ public struct DeliveryRecord: Hashable, Sendable {
     public var entryID: Int64
     public var organisationID: OrganisationID
     public var target: TargetName
+    /// The lane (ATS account) whose health the attempt's requests count towards.
+    public var lane: DeliveryLane
     /// The lease this attempt held: fencing. A record whose lease was lost changes nothing.
     public var leaseOwner: String
     public var attempt: Int
@@ -67,11 +69,12 @@ public struct DeliveryRecord: Hashable, Sendable {
         entryID: Int64, organisationID: OrganisationID, target: TargetName, leaseOwner: String, attempt: Int,
         operation: SubmissionOperation, mappedJobVersion: Int, startedAt: Date, finishedAt: Date,
         outcome: AttemptOutcome, requests: RequestTally? = nil, requestHash: String, circuitBreaker: CircuitBreakerSettings,
-        notifiesDecisionMakers: Bool = false
+        notifiesDecisionMakers: Bool = false, lane: DeliveryLane? = nil
     ) {
         self.entryID = entryID
         self.organisationID = organisationID
         self.target = target
+        self.lane = lane ?? DeliveryLane(target)
         self.leaseOwner = leaseOwner
         self.attempt = attempt
         self.operation = operation

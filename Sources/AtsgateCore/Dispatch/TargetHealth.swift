@@ -203,16 +203,18 @@ public enum CircuitChange: Hashable, Sendable {
     case opened(until: Date, reason: String)
     case closed
 
-    public func auditEntry(target: TargetName, at now: Date) -> AuditEntry {
-        switch self {
+    /// Subject `target:NAME` for a target's default connection, `connection:ORG/NAME` for an organisation's own.
+    public func auditEntry(lane: DeliveryLane, at now: Date) -> AuditEntry {
+        let subject = lane.organisationID == nil ? "target:\(lane.target)" : "connection:\(lane)"
+        return switch self {
         case let .opened(until, reason):
             AuditEntry(
-                organisationID: nil, occurredAt: now, actor: "dispatcher", action: .circuitOpened, subject: "target:\(target)",
+                organisationID: lane.organisationID, occurredAt: now, actor: "dispatcher", action: .circuitOpened, subject: subject,
                 details: ["until": until.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), "reason": reason]
             )
         case .closed:
             AuditEntry(
-                organisationID: nil, occurredAt: now, actor: "dispatcher", action: .circuitClosed, subject: "target:\(target)",
+                organisationID: lane.organisationID, occurredAt: now, actor: "dispatcher", action: .circuitClosed, subject: subject,
                 details: ["reason": "probe requests answered: the target recovered"]
             )
         }

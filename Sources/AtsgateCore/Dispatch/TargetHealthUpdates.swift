@@ -6,7 +6,7 @@ public import Foundation
 /// (``record(_:startedAt:of:at:settings:current:)``) and write ``states`` and ``auditEntries``.
 public struct TargetHealthUpdates: Sendable {
     /// Each target's state after every recorded attempt.
-    public private(set) var states: [TargetName: TargetHealth] = [:]
+    public private(set) var states: [DeliveryLane: TargetHealth] = [:]
     /// One entry per circuit opened or closed, in order.
     public private(set) var auditEntries: [AuditEntry] = []
     /// The latest settlement recorded: the `updated_at` the states are written with; `nil` when nothing was recorded.
@@ -14,17 +14,17 @@ public struct TargetHealthUpdates: Sendable {
 
     public init() {}
 
-    /// Records what one attempt's requests said about `target`.
-    /// - Parameter current: reads the target's stored state; called once per target.
+    /// Records what one attempt's requests said about `lane`'s account.
+    /// - Parameter current: reads the lane's stored state; called once per lane.
     public mutating func record(
-        _ requests: RequestTally, startedAt: Date, of target: TargetName, at now: Date, settings: CircuitBreakerSettings,
-        current: (TargetName) throws -> TargetHealth
+        _ requests: RequestTally, startedAt: Date, of lane: DeliveryLane, at now: Date, settings: CircuitBreakerSettings,
+        current: (DeliveryLane) throws -> TargetHealth
     ) rethrows {
-        var state = try states[target] ?? current(target)
+        var state = try states[lane] ?? current(lane)
         if let change = state.record(requests, startedAt: startedAt, now: now, settings: settings) {
-            auditEntries.append(change.auditEntry(target: target, at: now))
+            auditEntries.append(change.auditEntry(lane: lane, at: now))
         }
-        states[target] = state
+        states[lane] = state
         lastChange = max(lastChange ?? now, now)
     }
 }

@@ -5,9 +5,12 @@ public struct ClaimRequest: Hashable, Sendable {
     /// The worker's identity, written as the lease owner.
     public var owner: String
     public var now: Date
-    /// Rows wanted per target (free delivery slots); a target missing here is not claimed.
-    public var limits: [TargetName: Int]
+    /// Rows wanted per lane (its free delivery slots); a lane missing here is not claimed.
+    public var limits: [DeliveryLane: Int]
     public var leaseDurations: [TargetName: Duration]
+    /// The organisations with a connection of their own to each target: their rows queue in their
+    /// own lanes, never in the target's default lane.
+    public var ownConnections: [TargetName: Set<OrganisationID>]
     /// Targets whose connectors use the remote ids of companies and people (``RemoteReferences``);
     /// the others' claims skip reading them.
     public var referencesWanted: Set<TargetName>
@@ -16,13 +19,14 @@ public struct ClaimRequest: Hashable, Sendable {
     public var running: Set<Int64>
 
     public init(
-        owner: String, now: Date, limits: [TargetName: Int], leaseDurations: [TargetName: Duration], referencesWanted: Set<TargetName> = [],
-        running: Set<Int64> = []
+        owner: String, now: Date, limits: [DeliveryLane: Int], leaseDurations: [TargetName: Duration], referencesWanted: Set<TargetName> = [],
+        running: Set<Int64> = [], ownConnections: [TargetName: Set<OrganisationID>] = [:]
     ) {
         self.owner = owner
         self.now = now
         self.limits = limits
         self.leaseDurations = leaseDurations
+        self.ownConnections = ownConnections
         self.referencesWanted = referencesWanted
         self.running = running
     }
@@ -37,13 +41,19 @@ public struct ClaimedSubmission: Hashable, Sendable {
     public var enqueuedAt: Date
     /// The target's ids of the job's company and contacts, from `external_refs`.
     public var references: RemoteReferences
+    /// The lane the row was claimed in.
+    public var lane: DeliveryLane
 
-    public init(entry: OutboxEntry, snapshot: JobSnapshot, outcomeUnknown: Bool, enqueuedAt: Date, references: RemoteReferences = RemoteReferences()) {
+    public init(
+        entry: OutboxEntry, snapshot: JobSnapshot, outcomeUnknown: Bool, enqueuedAt: Date, references: RemoteReferences = RemoteReferences(),
+        lane: DeliveryLane? = nil
+    ) {
         self.entry = entry
         self.snapshot = snapshot
         self.outcomeUnknown = outcomeUnknown
         self.enqueuedAt = enqueuedAt
         self.references = references
+        self.lane = lane ?? DeliveryLane(entry.target)
     }
 }
 
@@ -51,10 +61,10 @@ public struct ClaimedSubmission: Hashable, Sendable {
 /// plans its next look from these, without reading them again.
 public struct ClaimBatch: Hashable, Sendable {
     public var submissions: [ClaimedSubmission]
-    /// The state of every target the request named, as the claim left it.
-    public var health: [TargetName: TargetHealth]
+    /// The state of every lane the request named, as the claim left it.
+    public var health: [DeliveryLane: TargetHealth]
 
-    public init(submissions: [ClaimedSubmission], health: [TargetName: TargetHealth]) {
+    public init(submissions: [ClaimedSubmission], health: [DeliveryLane: TargetHealth]) {
         self.submissions = submissions
         self.health = health
     }
@@ -162,7 +172,7 @@ public protocol DispatchStore: Sendable {
     /// Work no connector of this worker can deliver does not count.
     func hasDueOrInFlightWork(now: Date, targets: [TargetName], includeNotifications: Bool) async throws -> Bool
 
-    func targetHealth() async throws -> [TargetName: TargetHealth]
+    func targetHealth() async throws -> [DeliveryLane: TargetHealth]
 }
 
 extension DispatchStore {

@@ -113,7 +113,7 @@ extension InMemoryState {
                     ("repair", .raw(finding.repair)),
                 ])
             },
-            "target_states": lines(targetStates.map { target, row in
+            "target_states": lines(targetStates.filter { $0.key.organisationID == nil }.map { lane, row in
                 let health = row.health
                 let (circuit, until): (String, Date?) = switch health.circuit {
                 case .closed: ("closed", nil)
@@ -121,7 +121,7 @@ extension InMemoryState {
                 case .halfOpen(let until): ("half_open", until)
                 }
                 return RenderedRow([
-                    ("target", .text(target.rawValue)), ("circuit", .text(circuit)), ("circuit_until", .date(until)),
+                    ("target", .text(lane.target.rawValue)), ("circuit", .text(circuit)), ("circuit_until", .date(until)),
                     ("consecutive_failures", .integer(health.consecutiveFailures)), ("paused_until", .date(health.pausedUntil)),
                     ("updated_at", .date(row.updatedAt)), ("request_window", .text(health.window.storedText)), ("openings", .integer(health.openings)),
                     ("probe_successes", .integer(health.probeSuccesses)), ("probing_since", .date(health.probingSince)),

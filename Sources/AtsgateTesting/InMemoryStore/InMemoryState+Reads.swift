@@ -74,8 +74,8 @@ extension InMemoryState {
         return entries
     }
 
-    func health(of target: TargetName) -> TargetHealth {
-        targetStates[target]?.health ?? TargetHealth()
+    func health(of lane: DeliveryLane) -> TargetHealth {
+        targetStates[lane]?.health ?? TargetHealth()
     }
 }
 

@@ -118,7 +118,7 @@ extension InMemoryState {
     }
 
     /// Mirrors `SQLiteStore.save(_:of:now:db:)`.
-    mutating func save(_ health: TargetHealth, of target: TargetName, now: Date) {
+    mutating func save(_ health: TargetHealth, of lane: DeliveryLane, now: Date) {
         var stored = health
         stored.pausedUntil = health.pausedUntil.atStoragePrecision
         stored.probingSince = health.probingSince.atStoragePrecision
@@ -129,14 +129,14 @@ extension InMemoryState {
         case .open(let until): .open(until: until.atStoragePrecision)
         case .halfOpen(let until): .halfOpen(probeUntil: until.atStoragePrecision)
         }
-        targetStates[target] = TargetStateRow(health: stored, updatedAt: now.atStoragePrecision)
+        targetStates[lane] = TargetStateRow(health: stored, updatedAt: now.atStoragePrecision)
     }
 
     /// Mirrors `SQLiteStore.save(_ health: TargetHealthUpdates, db:)`: each target once, then the audit entries.
     mutating func save(_ updates: TargetHealthUpdates) throws(StoreError) {
         guard let lastChange = updates.lastChange else { return }
-        for (target, state) in updates.states {
-            save(state, of: target, now: lastChange)
+        for (lane, state) in updates.states {
+            save(state, of: lane, now: lastChange)
         }
         for entry in updates.auditEntries {
             try insert(entry)

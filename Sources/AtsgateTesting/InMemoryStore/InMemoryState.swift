@@ -18,7 +18,8 @@ struct InMemoryState: Sendable {
     var attempts: [Int64: AttemptRow] = [:]
     var reconcileRuns: [Int64: ReconcileRunRow] = [:]
     var reconcileFindings: [Int64: FindingRow] = [:]
-    var targetStates: [TargetName: TargetStateRow] = [:]
+    /// `target_states` (default lanes) and `connection_states` (organisations' own connections).
+    var targetStates: [DeliveryLane: TargetStateRow] = [:]
     var auditLog: [Int64: AuditEntry] = [:]
     var credentials: [CredentialKey: CredentialRow] = [:]
     var creationClaims: [CreationKey: CreationClaimRecord] = [:]

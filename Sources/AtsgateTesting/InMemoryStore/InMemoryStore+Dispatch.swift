@@ -55,7 +55,7 @@ extension InMemoryStore: DispatchStore {
         }
     }
 
-    public func targetHealth() async throws -> [TargetName: TargetHealth] {
+    public func targetHealth() async throws -> [DeliveryLane: TargetHealth] {
         try read { state in state.targetStates.mapValues(\.health) }
     }
 }
@@ -64,23 +64,26 @@ extension InMemoryStore: DispatchStore {
 extension InMemoryState {
     mutating func claim(_ request: ClaimRequest) throws -> ClaimBatch {
         var leased: [SubmissionRow] = []
-        var healthSeen: [TargetName: TargetHealth] = [:]
-        for (target, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
-            var health = health(of: target)
-            healthSeen[target] = health
+        var healthSeen: [DeliveryLane: TargetHealth] = [:]
+        var lanes: [Int64: DeliveryLane] = [:]
+        for (lane, wanted) in request.limits.sorted(by: { $0.key < $1.key }) {
+            var health = health(of: lane)
+            healthSeen[lane] = health
             let limit = health.claimLimit(wanted: wanted, now: request.now)
             guard limit > 0 else { continue }
-            let leaseUntil = request.now.adding(request.leaseDurations[target] ?? .seconds(60))
+            let leaseUntil = request.now.adding(request.leaseDurations[lane.target] ?? .seconds(60))
             let rows = claimRows(
-                \.submissions, where: { $0.entry.target == target },
+                \.submissions,
+                where: { DeliveryLane.of($0.entry.organisationID, to: $0.entry.target, ownConnections: request.ownConnections) == lane },
                 limit: limit, owner: request.owner, now: request.now, leaseUntil: leaseUntil, running: request.running
             )
             guard !rows.isEmpty else { continue }
             let before = health
             health.recordClaim(now: request.now, probeDeadline: leaseUntil)
-            if health != before { save(health, of: target, now: request.now) }
-            healthSeen[target] = health
+            if health != before { save(health, of: lane, now: request.now) }
+            healthSeen[lane] = health
             leased += rows
+            for row in rows { lanes[row.entry.id] = lane }
         }
         let submissions = try leased.map { row in
             let entry = row.entry
@@ -91,7 +94,8 @@ extension InMemoryState {
                 entry: entry, snapshot: snapshot, outcomeUnknown: row.outcomeUnknown, enqueuedAt: row.enqueuedAt,
                 references: request.referencesWanted.contains(entry.target)
                     ? references(of: snapshot.company.id, at: entry.target, organisationID: entry.organisationID)
-                    : RemoteReferences()
+                    : RemoteReferences(),
+                lane: lanes[entry.id]
             )
         }
         return ClaimBatch(submissions: submissions, health: healthSeen)
@@ -102,8 +106,8 @@ extension InMemoryState {
         let results = records.map { record in
             let result = settle(record)
             // A lost lease changes nothing of the row, but its requests still say how the target is.
-            health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker) { target in
-                self.health(of: target)
+            health.record(record.requests, startedAt: record.startedAt, of: record.lane, at: record.finishedAt, settings: record.circuitBreaker) { lane in
+                self.health(of: lane)
             }
             return result
         }
@@ -204,8 +208,8 @@ extension InMemoryState {
         var health = TargetHealthUpdates()
         let results = records.map { record in
             let held = settle(record)
-            health.record(record.requests, startedAt: record.startedAt, of: record.target, at: record.finishedAt, settings: record.circuitBreaker) { target in
-                self.health(of: target)
+            health.record(record.requests, startedAt: record.startedAt, of: DeliveryLane(record.target), at: record.finishedAt, settings: record.circuitBreaker) { lane in
+                self.health(of: lane)
             }
             return held
         }

@@ -6,7 +6,7 @@ extension Atsgate.Connectors {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Each target's circuit breaker, rate-limit pause and outbox rows by state."
+            abstract: "Each target's circuit breaker, rate-limit pause and outbox rows by state; each organisation's own connection's breaker and pause."
         )
 
         @OptionGroup var global: GlobalOptions
@@ -23,27 +23,18 @@ extension Atsgate.Connectors {
                 let health = try await store.targetHealth()
                 let now = Date()
                 let reports = Set(catalog.allNames).union(counts.keys).sorted().map { name in
-                    let state = health[name] ?? TargetHealth()
                     let window = catalog[name]?.circuitBreaker.window ?? CircuitBreakerSettings().window
-                    let (requests, failures) = state.window.totals(now: now, window: window)
-                    return TargetStatusReport(
+                    var report = TargetStatusReport(
                         target: name.rawValue,
                         kind: catalog[name]?.kind.rawValue,
                         enabled: catalog[name]?.isEnabled ?? false,
-                        circuit: state.stateName(now: now),
-                        circuitUntil: {
-                            switch state.circuit {
-                            case .closed: nil
-                            case .open(let until), .halfOpen(let until): until
-                            }
-                        }(),
-                        consecutiveFailures: state.consecutiveFailures,
-                        requestsInWindow: requests,
-                        failedRequestsInWindow: failures,
-                        openings: state.openings,
-                        pausedUntil: state.pausedUntil,
+                        health: HealthReport(health[DeliveryLane(name)] ?? TargetHealth(), window: window, now: now),
                         rows: Dictionary(uniqueKeysWithValues: (counts[name] ?? [:]).map { ($0.key.rawValue, $0.value) })
                     )
+                    report.connections = health.filter { $0.key.target == name && $0.key.organisationID != nil }.sorted { $0.key < $1.key }.map { lane, state in
+                        ConnectionHealthReport(organisation: lane.organisationID?.rawValue ?? "", health: HealthReport(state, window: window, now: now))
+                    }
+                    return report
                 }
                 try JSONOutput.print(reports)
             }
@@ -51,19 +42,70 @@ extension Atsgate.Connectors {
     }
 }
 
+/// A target: its default connection's health (at the top level, as before connections) and
+/// each organisation's own connection's.
 struct TargetStatusReport: Encodable {
     var target: String
     var kind: String?
     var enabled: Bool
+    var health: HealthReport
+    var rows: [String: Int]
+    var connections: [ConnectionHealthReport] = []
+
+    enum CodingKeys: String, CodingKey {
+        case target, kind, enabled, rows, connections
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(target, forKey: .target)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(enabled, forKey: .enabled)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(connections, forKey: .connections)
+        try health.encode(to: encoder)
+    }
+}
+
+struct ConnectionHealthReport: Encodable {
+    var organisation: String
+    var health: HealthReport
+
+    enum CodingKeys: String, CodingKey {
+        case organisation
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(organisation, forKey: .organisation)
+        try health.encode(to: encoder)
+    }
+}
+
+/// One ATS account's breaker and pause.
+struct HealthReport: Encodable {
     var circuit: String
     var circuitUntil: Date?
     /// Failed requests in a row.
     var consecutiveFailures: Int
-    /// Requests in the breaker's window, and how many failed: what it judges the target by.
+    /// Requests in the breaker's window, and how many failed: what it judges the account by.
     var requestsInWindow: Int
     var failedRequestsInWindow: Int
-    /// Times the circuit opened since the target last recovered (each doubles the cool-down).
+    /// Times the circuit opened since the account last recovered (each doubles the cool-down).
     var openings: Int
     var pausedUntil: Date?
-    var rows: [String: Int]
+
+    init(_ state: TargetHealth, window: Duration, now: Date) {
+        let (requests, failures) = state.window.totals(now: now, window: window)
+        circuit = state.stateName(now: now)
+        circuitUntil = switch state.circuit {
+        case .closed: nil
+        case .open(let until), .halfOpen(let until): until
+        }
+        consecutiveFailures = state.consecutiveFailures
+        requestsInWindow = requests
+        failedRequestsInWindow = failures
+        openings = state.openings
+        pausedUntil = state.pausedUntil
+    }
 }

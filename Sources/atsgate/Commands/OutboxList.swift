@@ -43,11 +43,13 @@ extension Atsgate.Outbox {
             try await global.withStore { store in
                 let entries = try await store.outboxEntries(matching: filter)
                 let health = try await store.targetHealth()
+                let own = Dictionary(grouping: try await store.connections(organisationID: nil), by: \.target).mapValues { Set($0.map(\.organisationID)) }
                 let now = Date()
                 if output.json {
                     try JSONOutput.print(entries.map { entry in
                         var report = OutboxRowReport(entry)
-                        report.targetState = (health[entry.target] ?? TargetHealth()).stateName(now: now)
+                        let lane = DeliveryLane.of(entry.organisationID, to: entry.target, ownConnections: own)
+                        report.targetState = (health[lane] ?? TargetHealth()).stateName(now: now)
                         return report
                     })
                     return
@@ -57,11 +59,11 @@ extension Atsgate.Outbox {
                     return
                 }
                 print(OutboxTable.render(entries))
-                // A paused or open target explains rows that are due but not moving.
-                for target in Set(entries.map(\.target)).sorted() {
-                    let state = health[target] ?? TargetHealth()
+                // A paused or open target or connection explains rows that are due but not moving.
+                for lane in Set(entries.map { DeliveryLane.of($0.organisationID, to: $0.target, ownConnections: own) }).sorted() {
+                    let state = health[lane] ?? TargetHealth()
                     if state.stateName(now: now) != "closed" {
-                        print("target \(target): circuit \(OutboxSummary.circuitText(state, now: now))"
+                        print("\(lane.organisationID == nil ? "target" : "connection") \(lane): circuit \(OutboxSummary.circuitText(state, now: now))"
                             + (state.pausedUntil.map { $0 > now ? ", paused until \($0.isoText) (rate limited)" : "" } ?? ""))
                     }
                 }

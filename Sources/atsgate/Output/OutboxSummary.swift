@@ -13,7 +13,7 @@ enum OutboxSummary {
         ])
         for name in Set(catalog.allNames).union(counts.keys).sorted() {
             let target = catalog[name]
-            let state = health[name] ?? TargetHealth()
+            let state = health[DeliveryLane(name)] ?? TargetHealth()
             let rows = counts[name] ?? [:]
             table.append([
                 name.rawValue, target?.kind.rawValue ?? "(not configured)", target.map { $0.isEnabled ? "yes" : "no" } ?? "-",
@@ -22,7 +22,18 @@ enum OutboxSummary {
                 "\(rows[.pending] ?? 0)", "\(rows[.inFlight] ?? 0)", "\(rows[.sent] ?? 0)", "\(rows[.failed] ?? 0)", "\(rows[.cancelled] ?? 0)",
             ])
         }
-        return table.render()
+        // Organisations' own connections, each with its own breaker and pause.
+        let own = health.filter { $0.key.organisationID != nil }.sorted { $0.key < $1.key }
+        guard !own.isEmpty else { return table.render() }
+        var connections = TextTable(["CONNECTION", "CIRCUIT", "FAILED REQUESTS", "PAUSED UNTIL"])
+        for (lane, state) in own {
+            connections.append([
+                lane.description, circuitText(state, now: now),
+                failedRequestsText(state, settings: catalog[lane.target]?.circuitBreaker ?? CircuitBreakerSettings(), now: now),
+                state.pausedUntil.flatMap { $0 > now ? $0.isoText : nil } ?? "-",
+            ])
+        }
+        return table.render() + "\n\n" + connections.render()
     }
 
     static func circuitText(_ state: TargetHealth, now: Date) -> String {
