@@ -162,6 +162,84 @@ struct ConnectionsEndToEndTests {
         }
     }
 
+    @Test("Two Bullhorn API users: each organisation's JobOrders and companies in its own tenant; a refused password fails only its own rows")
+    func twoBullhornUsers() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let tenantA = FakeBullhorn.Configuration(clientID: "client-a", clientSecret: "secret-of-org-a-31", username: "org-a.api", password: "password-of-org-a-27")
+        let tenantB = FakeBullhorn.Configuration(clientID: "client-b", clientSecret: "secret-of-org-b-42", username: "org-b.api", password: "password-of-org-b-18")
+        try await FakeBullhorn.withRunning(configuration: tenantA) { bullhornA in
+            try await FakeBullhorn.withRunning(configuration: tenantB) { bullhornB in
+                try atsgate.writeTarget("bullhorn", """
+                    kind: bullhorn
+                    connections: required
+                    retry:
+                      max_attempts: 1
+                      base_delay: 1s
+                      max_delay: 1s
+                      max_age: 1h
+                    rate_limit:
+                      requests_per_second: 200
+                      burst: 100
+                    concurrency: 4
+                    timeout: 5s
+
+                    """)
+                try atsgate.copyRepositoryMapping("bullhorn.yaml")
+                let dataset = atsgate.workingDirectory.appendingPathComponent("crm.json")
+                try Data(Self.dataset(jobs: Self.defaultJobs).utf8).write(to: dataset)
+                let environment = atsgate.localConfig.merging([
+                    "ATSGATE_SECRET_KEY": Self.secretKey, "ORG_B_BH_SECRET": tenantB.clientSecret, "ORG_B_BH_PASSWORD": tenantB.password,
+                ]) { _, new in new }
+                #expect(try await atsgate.execute(["import", dataset.path], environment: environment).exitCode == 0)
+
+                func connection(_ fake: FakeBullhorn, password: String, inline: Bool) -> String {
+                    let tenant = fake.configuration
+                    return """
+                        login_info_url: \(fake.loginInfoURL)
+                        redirect_uri: \(tenant.redirectURI)
+                        client_id: \(tenant.clientID)
+                        username: \(tenant.username)
+                        \(inline ? "client_secret: \(tenant.clientSecret)\npassword: \(password)" : "client_secret_env: ORG_B_BH_SECRET\npassword_env: ORG_B_BH_PASSWORD")
+
+                        """
+                }
+                // org-a's password is wrong at first: Bullhorn refuses the login.
+                try await setConnection(atsgate, "org-a", connection(bullhornA, password: "not-the-password-66", inline: true), target: "bullhorn", environment: environment)
+                try await setConnection(atsgate, "org-b", connection(bullhornB, password: "", inline: false), target: "bullhorn", environment: environment)
+                try await qualifyAll(atsgate, environment: environment)
+
+                let debug = environment.merging(["ATSGATE_LOG_LEVEL": "debug"]) { _, new in new }
+                let first = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: debug)
+                #expect(first.exitCode == 0, "\(first.stderr)")
+                var rows = try await listRows(atsgate, environment: environment)
+                #expect(rows.filter { $0.organisationId == "org-b" }.allSatisfy { $0.status == "sent" }, "\(rows)")
+                #expect(rows.filter { $0.organisationId == "org-a" }.allSatisfy { $0.status == "failed" && $0.lastErrorKind == "auth" }, "\(rows)")
+                #expect(bullhornA.jobOrders.isEmpty)
+
+                try await setConnection(atsgate, "org-a", connection(bullhornA, password: tenantA.password, inline: true), target: "bullhorn", environment: environment)
+                #expect(try await atsgate.execute(["outbox", "replay", "--failed"], environment: environment).exitCode == 0)
+                let second = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: debug)
+                #expect(second.exitCode == 0, "\(second.stderr)")
+                rows = try await listRows(atsgate, environment: environment)
+                #expect(rows.allSatisfy { $0.status == "sent" }, "\(rows)")
+
+                for (fake, organisation) in [(bullhornA, "org-a"), (bullhornB, "org-b")] {
+                    let markers = Set(fake.jobOrders.compactMap { $0["externalID"]?.string })
+                    #expect(markers == Set((1...Self.jobsPerOrganisation).map { "atsgate:\(organisation):job-\($0)" }), "\(fake.configuration.username): \(markers)")
+                    let companies = fake.clientCorporations.compactMap { $0["externalID"]?.string }
+                    #expect(companies.allSatisfy { $0.hasPrefix("atsgate:\(organisation):") } && companies.count == 1, "\(companies)")
+                }
+
+                let outputs = try await everythingPrinted(atsgate, worker: first, environment: environment, target: "bullhorn")
+                    + second.stdout + second.stderr
+                for secret in [tenantA.clientSecret, tenantA.password, tenantB.clientSecret, tenantB.password, "not-the-password-66"] {
+                    #expect(!outputs.contains(secret), "a secret was printed or stored in clear")
+                }
+            }
+        }
+    }
+
     @Test("secrets rotate seals every secret under the new key; without the old key nothing opens, and a row says why instead of crashing")
     func rotation() async throws {
         let atsgate = try AtsgateProcess()
@@ -231,11 +309,11 @@ struct ConnectionsEndToEndTests {
         return environment
     }
 
-    func setConnection(_ atsgate: AtsgateProcess, _ organisation: String, _ yaml: String, environment: [String: String]) async throws {
+    func setConnection(_ atsgate: AtsgateProcess, _ organisation: String, _ yaml: String, target: String = "loxo", environment: [String: String]) async throws {
         let file = atsgate.workingDirectory.appendingPathComponent("connection-\(UUID().uuidString).yaml")
         try Data(yaml.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let set = try await atsgate.execute(["connections", "set", "--organisation", organisation, "--target", "loxo", "--file", file.path], environment: environment)
+        let set = try await atsgate.execute(["connections", "set", "--organisation", organisation, "--target", target, "--file", file.path], environment: environment)
         #expect(set.exitCode == 0, "\(set.stderr)")
     }
 
@@ -258,14 +336,16 @@ struct ConnectionsEndToEndTests {
 
     /// The worker's output, every command's that shows rows, attempts, connections or previews,
     /// and the database's bytes: where a secret must never be.
-    func everythingPrinted(_ atsgate: AtsgateProcess, worker: AtsgateProcess.Result, environment: [String: String]) async throws -> String {
+    func everythingPrinted(
+        _ atsgate: AtsgateProcess, worker: AtsgateProcess.Result, environment: [String: String], target: String = "loxo"
+    ) async throws -> String {
         var text = worker.stdout + worker.stderr
         var commands: [[String]] = [
-            ["outbox", "list", "--json"], ["connections", "list", "--json"], ["connections", "list"],
-            ["mappings", "preview", "--job", "job-1", "--target", "loxo", "--organisation", "org-a"],
+            ["outbox", "list", "--json"], ["connections", "list", "--json"], ["connections", "list"], ["connectors", "status", "--json"],
+            ["mappings", "preview", "--job", "job-1", "--target", target, "--organisation", "org-a"],
         ]
         for organisation in Self.organisations {
-            commands.append(["connections", "show", "--organisation", organisation, "--target", "loxo", "--json"])
+            commands.append(["connections", "show", "--organisation", organisation, "--target", target, "--json"])
         }
         let rows = try await listRows(atsgate, environment: environment)
         for id in 1...max(rows.count, 1) {
