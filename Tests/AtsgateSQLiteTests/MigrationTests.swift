@@ -34,6 +34,35 @@ struct MigrationTests {
         #expect(try await StoreContents(tables: reopened.dumpTables()) == before)
     }
 
+    @Test("A database from before connections keeps every row; its targets' credentials stay the default connection for every organisation")
+    func upgradeFromBeforeConnections() async throws {
+        let temporary = try TemporaryStore()
+        _ = try await temporary.importSmallDataset()
+        _ = try await temporary.qualify("job-1", targets: [Fixtures.loxo])
+        _ = try await temporary.qualify("job-1", organisation: "org-b", targets: [Fixtures.loxo])
+        // As the previous release left it: no connections, no connection_states, v6 and v7 not applied.
+        try await temporary.execute("DROP TABLE connections")
+        try await temporary.execute("DROP TABLE connection_states")
+        try await temporary.execute("DELETE FROM grdb_migrations WHERE identifier LIKE 'v6:%' OR identifier LIKE 'v7:%'")
+        let before = try await temporary.snapshot()
+
+        let upgraded = try SQLiteStore.open(path: temporary.path)
+        #expect(try await upgraded.appliedMigrations() == SQLiteStore.knownMigrations)
+        var after = StoreContents(tables: try await upgraded.dumpTables())
+        #expect(after.tables.removeValue(forKey: "connections") == [])
+        #expect(after.tables.removeValue(forKey: "connection_states") == [])
+        after.tables["grdb_migrations"] = before.tables["grdb_migrations"]
+        #expect(after == before, "every row is kept")
+
+        // No organisation has a connection of its own: both rows go to the default lane.
+        #expect(try await upgraded.connections(organisationID: nil).isEmpty)
+        let claimed = try await upgraded.claim(ClaimRequest(
+            owner: "w", now: Fixtures.now.addingTimeInterval(60), limits: [DeliveryLane(Fixtures.loxo): 10], leaseDurations: [Fixtures.loxo: .seconds(30)]
+        ))
+        #expect(Set(claimed.submissions.map(\.entry.organisationID)) == ["org-a", "org-b"])
+        #expect(claimed.submissions.allSatisfy { $0.lane == DeliveryLane(Fixtures.loxo) })
+    }
+
     @Test("The claim and reconcile queries have their indexes")
     func indexes() async throws {
         let temporary = try TemporaryStore()
