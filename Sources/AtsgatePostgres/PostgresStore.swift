@@ -41,9 +41,14 @@ public struct PostgresStore: Sendable, Service, CustomStringConvertible {
         self.watchdog = TransactionWatchdog(timeLimit: location.transactionTimeout)
     }
 
-    /// Runs the connection pool until the task is cancelled.
+    /// Runs the connection pool, and the watchdog of its transactions, until the task is cancelled.
     public func run() async {
-        await client.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await watchdog.monitor() }
+            // The pool ends on cancellation or a graceful shutdown; the watchdog with it.
+            await client.run()
+            group.cancelAll()
+        }
     }
 
     /// Opens the store for `body`: runs the pool, brings the schema up to date (the first node to

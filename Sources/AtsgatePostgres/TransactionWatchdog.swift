@@ -10,10 +10,31 @@ import Synchronization
 /// its caller stops waiting, with a failure it can retry, once the transaction's connection is
 /// closed or the transaction has run past its time limit. Past the limit the watchdog closes
 /// the connection itself: that also ends one whose server vanished without closing it.
-struct TransactionWatchdog: Sendable {
-    var timeLimit: Duration
-    /// How often the watchdog looks at the connection; a hang lasts about this long.
-    var checkInterval: Duration = .milliseconds(500)
+///
+/// One ``monitor()`` loop (run with the store) looks at every open transaction twice a second,
+/// so a transaction costs a task and a registration, not a timer of its own.
+final class TransactionWatchdog: Sendable {
+    private struct Watched {
+        var lease: TransactionLease
+        var startedAt: ContinuousClock.Instant
+        var giveUp: @Sendable (TransactionAbandoned) -> Void
+    }
+
+    private struct State {
+        var watched: [UInt64: Watched] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    let timeLimit: Duration
+    /// How often the watchdog looks at the open transactions; a hang lasts about this long.
+    let checkInterval: Duration
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+
+    init(timeLimit: Duration, checkInterval: Duration = .milliseconds(500)) {
+        self.timeLimit = timeLimit
+        self.checkInterval = checkInterval
+    }
 
     /// Runs `transaction` and returns what it returns, or throws ``TransactionAbandoned``. The
     /// transaction reports the connection it leases to `lease`. One given up is cancelled (a
@@ -27,32 +48,50 @@ struct TransactionWatchdog: Sendable {
                 outcome.settle(.failure(error))
             }
         }
-        let watchdog = Task { [timeLimit, checkInterval] in
-            let clock = ContinuousClock()
-            let started = clock.now
-            while (try? await Task.sleep(for: checkInterval)) != nil {
-                if let connection = lease.connection, connection.isClosed {
-                    lease.abandon()
-                    outcome.settle(.failure(TransactionAbandoned.connectionClosed))
-                    return
-                }
-                if started.duration(to: clock.now) >= timeLimit {
-                    let connection = lease.abandon()
-                    outcome.settle(.failure(TransactionAbandoned.timedOut(timeLimit)))
-                    try? await connection?.close()
-                    return
-                }
-            }
-        }
-        defer {
-            watchdog.cancel()
+        let id = watch(Watched(lease: lease, startedAt: clock.now) { reason in
+            outcome.settle(.failure(reason))
             worker.cancel()
-        }
+        })
+        defer { unwatch(id) }
         return try await withTaskCancellationHandler {
             try await outcome.value
         } onCancel: {
             worker.cancel()
         }
+    }
+
+    /// Gives up on transactions whose connection closed or whose time is up, until cancelled.
+    func monitor() async {
+        while (try? await Task.sleep(for: checkInterval)) != nil {
+            let now = clock.now
+            let due = state.withLock { state in
+                state.watched.filter { _, watched in
+                    watched.lease.connection?.isClosed == true || watched.startedAt.duration(to: now) >= timeLimit
+                }
+            }
+            for (id, watched) in due {
+                unwatch(id)
+                let connection = watched.lease.abandon()
+                if connection?.isClosed == true {
+                    watched.giveUp(.connectionClosed)
+                } else {
+                    watched.giveUp(.timedOut(timeLimit))
+                    try? await connection?.close()
+                }
+            }
+        }
+    }
+
+    private func watch(_ watched: Watched) -> UInt64 {
+        state.withLock { state in
+            state.nextID += 1
+            state.watched[state.nextID] = watched
+            return state.nextID
+        }
+    }
+
+    private func unwatch(_ id: UInt64) {
+        _ = state.withLock { $0.watched.removeValue(forKey: id) }
     }
 }
 
