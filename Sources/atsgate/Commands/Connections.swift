@@ -217,61 +217,34 @@ extension Atsgate.Connections {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
 
-        struct Report: Encodable {
-            var organisation: String
-            var target: String
-            var connection: String
-            var ok: Bool
-            var errorKind: String?
-            var detail: String
-        }
-
         func run() async throws {
             let catalog = try global.loadTargets()
             let target = try connection.configuration(in: catalog)
             let organisation = try connection.organisation.resolve()
-            let keyring = try SecretKeyring(environment: global.environment)
-            let report = try await global.withStore { store in
+            let resolver = ConnectionResolver(keyring: try SecretKeyring(environment: global.environment))
+            let result = try await global.withStore { store in
+                let stored = try await store.connection(organisationID: organisation, target: target.name)
                 let client = HTTPClient.forTargets(catalog)
                 let factory = ConnectorFactory(environment: global.environment, client: client, configurationDirectory: global.configurationDirectory, store: store)
-                let report = await Self.check(organisation, target, store: store, keyring: keyring, factory: factory)
+                let name = stored?.name ?? (target.hasDefaultConnection ? "\(target.name.rawValue) (default)" : "\(organisation.rawValue)/\(target.name.rawValue)")
+                let result = await Atsgate.Connectors.Check.check(target, connection: name, factory: factory) { factory throws(ConfigurationError) in
+                    let resolved: ResolvedConnection
+                    do throws(ConnectorError) {
+                        resolved = try resolver.resolve(stored, organisation: organisation, target: target)
+                    } catch {
+                        throw ConfigurationError(file: "connection \(name)", reason: error.message)
+                    }
+                    return try factory.connector(for: resolved)
+                }
                 try await client.shutdown()
-                return report
+                return result
             }
             if output.json {
-                try JSONOutput.print(report)
+                try JSONOutput.print(result)
             } else {
-                print("\(report.connection): \(report.ok ? "ok" : "FAILED (\(report.errorKind ?? "error"))") — \(report.detail)")
+                print("\(result.connection): \(result.ok ? "ok" : "FAILED (\(result.errorKind ?? "error"))") — \(result.detail)")
             }
-            if report.errorKind == ErrorKind.config.rawValue || report.errorKind == ErrorKind.mapping.rawValue {
-                throw ExitCode(CommandFailure.Code.usageOrInput)
-            }
-            if !report.ok { throw ExitCode(CommandFailure.Code.unreachable) }
-        }
-
-        private static func check(
-            _ organisation: OrganisationID, _ target: TargetConfiguration, store: any GatewayStore, keyring: SecretKeyring, factory: ConnectorFactory
-        ) async -> Report {
-            var report = Report(organisation: organisation.rawValue, target: target.name.rawValue, connection: "\(organisation.rawValue)/\(target.name.rawValue)", ok: false, detail: "")
-            do {
-                let stored = try await store.connection(organisationID: organisation, target: target.name)
-                let resolved = try ConnectionResolver(keyring: keyring).resolve(stored, organisation: organisation, target: target)
-                report.connection = resolved.name
-                guard let connector = try factory.connector(for: resolved) else {
-                    report.errorKind = ErrorKind.config.rawValue
-                    report.detail = "this build has no \(target.kind.rawValue) connector"
-                    return report
-                }
-                report.detail = try await connector.checkConnection()
-                report.ok = true
-            } catch let error as ConnectorError {
-                report.errorKind = error.kind.rawValue
-                report.detail = error.description
-            } catch {
-                report.errorKind = ErrorKind.config.rawValue
-                report.detail = "\(error)"
-            }
-            return report
+            try Atsgate.Connectors.Check.exit(for: [result])
         }
     }
 }

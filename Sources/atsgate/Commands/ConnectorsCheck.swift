@@ -51,7 +51,7 @@ extension Atsgate.Connectors {
                     guard let configuration = catalog[name] else { continue }
                     let stored = try await store.connections(organisationID: nil).filter { $0.target == name }
                     if configuration.hasDefaultConnection {
-                        results.append(await check(configuration, connection: "\(name.rawValue) (default)", factory: factory) { factory throws(ConfigurationError) in
+                        results.append(await Self.check(configuration, connection: "\(name.rawValue) (default)", factory: factory) { factory throws(ConfigurationError) in
                             try factory.connector(for: configuration)
                         })
                     } else if stored.isEmpty {
@@ -61,7 +61,7 @@ extension Atsgate.Connectors {
                         ))
                     }
                     for connection in stored {
-                        results.append(await check(configuration, connection: connection.name, factory: factory) { factory throws(ConfigurationError) in
+                        results.append(await Self.check(configuration, connection: connection.name, factory: factory) { factory throws(ConfigurationError) in
                             let resolved: ResolvedConnection
                             do throws(ConnectorError) {
                                 resolved = try resolver.resolve(connection, organisation: connection.organisationID, target: configuration)
@@ -83,14 +83,20 @@ extension Atsgate.Connectors {
                     }
                     print(table.render())
                 }
-                if results.contains(where: { $0.errorKind == ErrorKind.config.rawValue || $0.errorKind == ErrorKind.mapping.rawValue }) {
-                    throw ExitCode(CommandFailure.Code.usageOrInput)
-                }
-                if results.contains(where: { !$0.ok }) { throw ExitCode(CommandFailure.Code.unreachable) }
+                try Self.exit(for: results)
             }
         }
 
-        private func check(
+        /// 2 for a wrong configuration or mapping, 3 for a target unreachable or refusing; else 0.
+        static func exit(for results: [Result]) throws {
+            if results.contains(where: { $0.errorKind == ErrorKind.config.rawValue || $0.errorKind == ErrorKind.mapping.rawValue }) {
+                throw ExitCode(CommandFailure.Code.usageOrInput)
+            }
+            if results.contains(where: { !$0.ok }) { throw ExitCode(CommandFailure.Code.unreachable) }
+        }
+
+        /// Builds one connection's connector with `build` and asks the target whether it takes its credentials.
+        static func check(
             _ configuration: TargetConfiguration, connection: String, factory: ConnectorFactory,
             build: (ConnectorFactory) throws(ConfigurationError) -> (any Connector)?
         ) async -> Result {
