@@ -240,6 +240,84 @@ struct ConnectionsEndToEndTests {
         }
     }
 
+    @Test("One Bullhorn API user's refused password fails only its organisation's rows; the other's 200 jobs go at full pace meanwhile")
+    func brokenBullhornUserSlowsNobodyElse() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let brokenJobs = 20
+        let healthyJobs = 200
+        let tenantA = FakeBullhorn.Configuration(clientID: "client-a", clientSecret: "secret-of-org-a-31", username: "org-a.api", password: "password-of-org-a-27")
+        let tenantB = FakeBullhorn.Configuration(clientID: "client-b", clientSecret: "secret-of-org-b-42", username: "org-b.api", password: "password-of-org-b-18")
+        try await FakeBullhorn.withRunning(configuration: tenantA) { bullhornA in
+            try await FakeBullhorn.withRunning(configuration: tenantB) { bullhornB in
+                try atsgate.writeTarget("bullhorn", """
+                    kind: bullhorn
+                    connections: required
+                    retry:
+                      max_attempts: 3
+                      base_delay: 100ms
+                      max_delay: 1s
+                      max_age: 1h
+                    rate_limit:
+                      requests_per_second: 500
+                      burst: 100
+                    concurrency: 4
+                    timeout: 5s
+                    circuit_breaker:
+                      failure_rate: 0.5
+                      minimum_requests: 2
+                      window: 30s
+                      initial_cool_down: 5m
+                      cool_down: 5m
+
+                    """)
+                try atsgate.copyRepositoryMapping("bullhorn.yaml")
+                let jobs = ["org-a": brokenJobs, "org-b": healthyJobs]
+                let dataset = atsgate.workingDirectory.appendingPathComponent("crm.json")
+                try Data(Self.dataset(jobs: jobs).utf8).write(to: dataset)
+                let environment = atsgate.localConfig.merging(["ATSGATE_SECRET_KEY": Self.secretKey]) { _, new in new }
+                #expect(try await atsgate.execute(["import", dataset.path], environment: environment).exitCode == 0)
+                for (fake, organisation, password) in [(bullhornA, "org-a", "not-the-password-66"), (bullhornB, "org-b", tenantB.password)] {
+                    let tenant = fake.configuration
+                    try await setConnection(atsgate, organisation, """
+                        login_info_url: \(fake.loginInfoURL)
+                        redirect_uri: \(tenant.redirectURI)
+                        client_id: \(tenant.clientID)
+                        client_secret: \(tenant.clientSecret)
+                        username: \(tenant.username)
+                        password: \(password)
+
+                        """, target: "bullhorn", environment: environment)
+                }
+                try await qualifyAll(atsgate, jobs: jobs, environment: environment)
+
+                let clock = ContinuousClock()
+                let started = clock.now
+                let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment)
+                var rows: [ListedRow] = []
+                while clock.now - started < .seconds(90) {
+                    rows = try await listRows(atsgate, environment: environment)
+                    if rows.filter({ $0.organisationId == "org-b" && $0.status == "sent" }).count == healthyJobs { break }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                let elapsed = clock.now - started
+                let status = try await atsgate.execute(["connectors", "status"], environment: environment)
+                worker.send(SIGTERM)
+                #expect(await worker.waitForExit() == 0, "\(worker.log.suffix(2_000))")
+
+                #expect(rows.filter { $0.organisationId == "org-b" && $0.status == "sent" }.count == healthyJobs)
+                #expect(bullhornB.jobOrders.count == healthyJobs)
+                #expect(elapsed < .seconds(60), "org-b's jobs took \(elapsed)")
+                let broken = rows.filter { $0.organisationId == "org-a" }
+                #expect(broken.allSatisfy { $0.status != "sent" }, "\(broken)")
+                #expect(broken.contains { $0.lastErrorKind == "auth" }, "\(broken)")
+                #expect(bullhornA.jobOrders.isEmpty)
+                #expect(status.stdout.contains("org-a/bullhorn"), "org-a's connection has a breaker of its own: \(status.stdout)")
+                #expect(!status.stdout.contains("org-b/bullhorn") || !status.stdout.contains("org-b/bullhorn  open"), "\(status.stdout)")
+            }
+        }
+    }
+
     @Test("secrets rotate seals every secret under the new key; without the old key nothing opens, and a row says why instead of crashing")
     func rotation() async throws {
         let atsgate = try AtsgateProcess()
