@@ -154,6 +154,8 @@ public final class FakeBullhorn: Sendable {
     /// Every request received, in order, including those answered with a fault.
     public var requests: [ReceivedRequest] { state.withLock { $0.requests } }
     public var authCounts: AuthCounts { state.withLock { $0.auth.counts } }
+    /// The refresh tokens handed out and not yet used (each works once).
+    public var liveRefreshTokens: Set<String> { state.withLock { $0.auth.liveRefreshTokens } }
 
     /// Stores a record as if created through the API, without checking it, and returns it. A
     /// ClientCorporation gets its archived placeholder contact, as through the API.

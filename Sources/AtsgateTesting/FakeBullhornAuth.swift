@@ -54,6 +54,7 @@ struct FakeBullhornAuth {
     private var codes: [String: Code] = [:]
     private var accessTokens: [String: Date] = [:]
     private var refreshTokens: Set<String> = []
+    var liveRefreshTokens: Set<String> { refreshTokens }
     private var sessions: [String: Date] = [:]
     private var serial = 0
 

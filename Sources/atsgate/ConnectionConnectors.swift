@@ -81,8 +81,17 @@ final class ConnectionConnectors: ConnectorDirectory {
             }
             redactor.withLock { $0 = $0.adding(Array(resolved.secrets.values)) }
         }
-        entries.withLock { $0[key] = Entry(connector: connector, updatedAt: resolved.updatedAt, checkedAt: now) }
-        return connector
+        // Deliveries that missed the cache together each built one: the first stored wins, so a
+        // connection has one connector (one Bullhorn session, one refresh token in use). The
+        // others have sent nothing yet (connectors log in on their first request).
+        return entries.withLock { entries in
+            if let existing = entries[key], existing.updatedAt == resolved.updatedAt {
+                entries[key]?.checkedAt = now
+                return existing.connector
+            }
+            entries[key] = Entry(connector: connector, updatedAt: resolved.updatedAt, checkedAt: now)
+            return connector
+        }
     }
 
     /// Read from the store at most every few seconds; on a store error the last known set stands.

@@ -60,7 +60,7 @@ struct ConnectorFactory {
             do throws(ConnectorError) {
                 return try BullhornConnector(
                     target: target.name, settings: settings, secrets: BullhornSecrets(settings: settings, environment: environment),
-                    mapping: mapping, timeout: target.timeout, client: client, credentials: store, creations: store
+                    mapping: mapping, timeout: target.timeout, client: client, credentials: sealedCredentials, creations: store
                 )
             } catch {
                 throw ConfigurationError(file: mapping.file, reason: "target '\(target.name)' cannot use it: \(error.message)")
@@ -78,6 +78,14 @@ struct ConnectorFactory {
                 throw ConfigurationError(file: "connectors/\(target.name).yaml", reason: error.message)
             }
         }
+    }
+
+    /// Where the Bullhorn connector keeps its rotating refresh token: sealed under
+    /// `ATSGATE_SECRET_KEY` when there is one, as connection secrets are.
+    private var sealedCredentials: (any CredentialStore)? {
+        guard let store else { return nil }
+        guard let keyring = try? SecretKeyring(environment: environment) else { return store }
+        return SealedCredentials(store, keyring: keyring)
     }
 
     /// A connector for one organisation's connection (or the target's default): the connection's

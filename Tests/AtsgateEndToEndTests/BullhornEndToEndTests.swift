@@ -30,7 +30,9 @@ struct BullhornEndToEndTests {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
         try await FakeBullhorn.withRunning { fake in
+            // With a key, the rotating refresh token is sealed at rest, and read back by the next process.
             let environment = try await prepare(atsgate, fake: fake, retryBaseDelay: "1s")
+                .merging(["ATSGATE_SECRET_KEY": Data((0..<32).map { UInt8($0) }).base64EncodedString()]) { _, new in new }
             try await loxo.qualify(atsgate, jobIDs, environment: environment)
 
             let worker = try await atsgate.execute(["worker", "--until-idle", "--poll-interval", "100ms"], environment: environment)
@@ -72,6 +74,9 @@ struct BullhornEndToEndTests {
             let closeWrites = fake.requests.dropFirst(requestsBefore).filter { $0.method != "GET" && $0.path.contains("/entity/") }
             #expect(closeWrites.map(\.method) == ["POST"], "the close writes only the JobOrder: \(closeWrites.map { "\($0.method) \($0.path)" })")
             try await expectBullhornHolds(exactly: jobs, crm: crm, fake: fake)
+            let database = ["", "-wal"].compactMap { FileManager.default.contents(atPath: atsgate.databasePath + $0) }
+                .map { String(decoding: $0, as: UTF8.self) }.joined()
+            #expect(!fake.liveRefreshTokens.isEmpty && fake.liveRefreshTokens.allSatisfy { !database.contains($0) }, "the refresh token is stored sealed")
         }
     }
 

@@ -233,7 +233,13 @@ struct ConnectionsEndToEndTests {
 
                 let outputs = try await everythingPrinted(atsgate, worker: first, environment: environment, target: "bullhorn")
                     + second.stdout + second.stderr
-                for secret in [tenantA.clientSecret, tenantA.password, tenantB.clientSecret, tenantB.password, "not-the-password-66"] {
+                let refreshTokens = bullhornA.liveRefreshTokens.union(bullhornB.liveRefreshTokens)
+                #expect(!bullhornA.liveRefreshTokens.isEmpty && !bullhornB.liveRefreshTokens.isEmpty)
+                // One session per connection, however many deliveries start at once.
+                #expect(bullhornB.authCounts.passwordLogins == 1, "\(bullhornB.authCounts)")
+                #expect(bullhornA.authCounts.passwordLogins == 1, "\(bullhornA.authCounts)")
+                #expect(bullhornA.authCounts.rejectedRefreshGrants + bullhornB.authCounts.rejectedRefreshGrants == 0)
+                for secret in [tenantA.clientSecret, tenantA.password, tenantB.clientSecret, tenantB.password, "not-the-password-66"] + refreshTokens {
                     #expect(!outputs.contains(secret), "a secret was printed or stored in clear")
                 }
             }
