@@ -34,6 +34,18 @@ struct ConnectionsEndToEndTests {
                 #expect(refused.stderr.contains("organisation 'org-a' has no connection to target 'loxo'"), "\(refused.stderr)")
                 #expect(try await listRows(atsgate, environment: environment).isEmpty)
 
+                // An inline secret without ATSGATE_SECRET_KEY is refused, and nothing is stored.
+                let file = atsgate.workingDirectory.appendingPathComponent("inline.yaml")
+                try Data("agency_slug: agency-a\napi_key: \(agencyA.apiKey)\n".utf8).write(to: file)
+                var keyless = environment
+                keyless["ATSGATE_SECRET_KEY"] = ""
+                let unsealed = try await atsgate.execute(["connections", "set", "--organisation", "org-a", "--target", "loxo", "--file", file.path], environment: keyless)
+                #expect(unsealed.exitCode == 2)
+                #expect(unsealed.stderr.contains("storing a secret needs ATSGATE_SECRET_KEY"), "\(unsealed.stderr)")
+                let listed = try await atsgate.execute(["connections", "list", "--json"], environment: environment)
+                #expect((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [Any])?.isEmpty == true, "\(listed.stdout)")
+                try FileManager.default.removeItem(at: file)
+
                 try await setConnection(atsgate, "org-a", "base_url: \(agencyA.baseURL)\nagency_slug: agency-a\napi_key: \(agencyA.apiKey)\n", environment: environment)
                 try await setConnection(atsgate, "org-b", "base_url: \(agencyB.baseURL)\nagency_slug: agency-b\napi_key_env: \(Self.keyVariable)\n", environment: environment)
                 try await qualifyAll(atsgate, environment: environment)
