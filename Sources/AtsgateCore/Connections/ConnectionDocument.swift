@@ -45,10 +45,19 @@ public enum ConnectionDocument {
                 settings[key] = .text(try field.string())
             }
         }
-        let draft = Draft(settings: settings, inlineSecrets: inlineSecrets)
-        // The settings must make a working target of this kind, as the target file's would.
-        _ = try kindSettings(kind, settings: settings, inlineSecrets: Set(inlineSecrets.keys), label: { _ in placeholder }, file: file)
-        return draft
+        // The settings must make a working target of this kind, as the target file's would. The
+        // check reads a document of its own: its errors get the line of the key in this file.
+        do throws(ConfigurationError) {
+            _ = try kindSettings(kind, settings: settings, inlineSecrets: Set(inlineSecrets.keys), label: { _ in placeholder }, file: file)
+        } catch {
+            var located = error
+            let key = error.field.map { field in
+                field.hasSuffix("_env") && inlineSecrets[String(field.dropLast(4))] != nil ? String(field.dropLast(4)) : field
+            }
+            located.line = key.flatMap { fields[$0]?.line }
+            throw located
+        }
+        return Draft(settings: settings, inlineSecrets: inlineSecrets)
     }
 
     /// The kind's settings of a stored connection: its settings, with each inline secret's

@@ -60,7 +60,10 @@ public struct ConnectionResolver: Sendable {
                 file: "connection \(stored.name)"
             )
         } catch {
-            throw .config(setting: "connections", reason: error.description)
+            // Lines of the document made from the stored settings mean nothing to the reader.
+            var stored = error
+            stored.line = nil
+            throw .config(setting: "connections", reason: stored.description)
         }
         return ResolvedConnection(name: stored.name, organisationID: stored.organisationID, target: resolved, secrets: secrets, updatedAt: stored.updatedAt)
     }
