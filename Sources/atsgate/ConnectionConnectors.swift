@@ -32,7 +32,7 @@ final class ConnectionConnectors: ConnectorDirectory {
     private let clock = ContinuousClock()
 
     /// Builds each enabled target's default connector; a broken mapping stops the worker, naming every such target.
-    init(catalog: TargetCatalog, factory: ConnectorFactory, store: any ConnectionStore, keyring: SecretKeyring, recheckInterval: Duration = .seconds(30)) throws(ConfigurationErrors) {
+    init(catalog: TargetCatalog, factory: ConnectorFactory, store: any ConnectionStore, keyring: SecretKeyring, recheckInterval: Duration = .seconds(5)) throws(ConfigurationErrors) {
         self.catalog = catalog
         self.factory = factory
         self.store = store
