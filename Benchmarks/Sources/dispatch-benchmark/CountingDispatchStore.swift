@@ -67,7 +67,7 @@ struct CountingDispatchStore: DispatchStore {
         try await base.hasDueOrInFlightWork(now: now, targets: targets, includeNotifications: includeNotifications)
     }
 
-    func targetHealth() async throws -> [TargetName: TargetHealth] {
+    func targetHealth() async throws -> [DeliveryLane: TargetHealth] {
         counts.value.withLock { $0.healthReads += 1 }
         return try await base.targetHealth()
     }
