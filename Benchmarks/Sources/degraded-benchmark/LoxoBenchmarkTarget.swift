@@ -40,7 +40,7 @@ struct LoxoBenchmarkTarget {
     func connector(apiKey: String, client: HTTPClient) throws -> LoxoConnector {
         guard case .loxo(let settings) = configuration.settings else { throw BenchmarkError("not a loxo target") }
         return try LoxoConnector(
-            target: configuration.name, settings: settings, apiKey: apiKey, mapping: mapping, timeout: configuration.timeout, client: client
+            target: configuration.name, settings: settings, apiKey: Secret(apiKey), mapping: mapping, timeout: configuration.timeout, client: client
         )
     }
 
