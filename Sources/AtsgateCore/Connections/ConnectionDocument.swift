@@ -37,8 +37,9 @@ public enum ConnectionDocument {
         for (key, field) in fields.fields {
             if secretNames.contains(key) {
                 if fields["\(key)_env"] != nil { throw field.error("is given inline and as \(key)_env; give one") }
-                guard let secret = Secret(Optional(try field.string())) else { throw field.error("is empty") }
-                inlineSecrets[key] = secret
+                let value = try field.string()
+                guard !value.isEmpty else { throw field.error("is empty") }
+                inlineSecrets[key] = Secret(value)
             } else if case .sequence = field.node {
                 settings[key] = .list(try field.stringList())
             } else {
