@@ -372,6 +372,17 @@ struct ConnectionsEndToEndTests {
             let audit = try auditLog(atsgate)
             #expect(audit.contains("secrets_rotated"))
             #expect(!audit.contains(agencyA.apiKey))
+
+            // Removed, the organisation has no connection left (and this target no default): refused again.
+            let removed = try await atsgate.execute(["connections", "remove", "--organisation", "org-a", "--target", "loxo"], environment: environment)
+            #expect(removed.exitCode == 0 && removed.stdout.contains("connection org-a/loxo removed"), "\(removed.stdout)\(removed.stderr)")
+            let removedAgain = try await atsgate.execute(["connections", "remove", "--organisation", "org-a", "--target", "loxo"], environment: environment)
+            #expect(removedAgain.exitCode == 2 && removedAgain.stderr.contains("has no connection to 'loxo'"), "\(removedAgain.stderr)")
+            let shown = try await atsgate.execute(["connections", "show", "--organisation", "org-a", "--target", "loxo"], environment: environment)
+            #expect(shown.exitCode == 2 && shown.stderr.contains("requires one (connections: required)"), "\(shown.stderr)")
+            let refused = try await atsgate.execute(["jobs", "qualify", "job-2", "--organisation", "org-a"], environment: environment)
+            #expect(refused.exitCode == 2, "\(refused.stderr)")
+            #expect(try auditLog(atsgate).contains("connection_removed"))
         }
     }
 
