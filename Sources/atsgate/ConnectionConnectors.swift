@@ -56,16 +56,11 @@ final class ConnectionConnectors: ConnectorDirectory {
         guard let configuration = catalog[target], let fallback = defaults[target] else {
             throw .config(setting: "connectors/\(target.rawValue).yaml", reason: "no connector is available in this build")
         }
-        // Who has a connection of their own is known for everyone at once; only those are read one by one.
         let stored: StoredConnection?
-        if await ownConnections()[target]?.contains(organisation) == true {
-            do {
-                stored = try await store.connection(organisationID: organisation, target: target)
-            } catch {
-                throw .transient("could not read the connection of organisation '\(organisation.rawValue)' to '\(target.rawValue)': \(error)", mayHaveReachedTarget: false)
-            }
-        } else {
-            stored = nil
+        do {
+            stored = try await store.connection(organisationID: organisation, target: target)
+        } catch {
+            throw .transient("could not read the connection of organisation '\(organisation.rawValue)' to '\(target.rawValue)': \(error)", mayHaveReachedTarget: false)
         }
         if let cached, cached.updatedAt == stored?.updatedAt {
             entries.withLock { $0[key]?.checkedAt = now }
