@@ -46,7 +46,11 @@ struct PostgresTransactionWatchdogTests {
             #expect(ContinuousClock.now - started < .seconds(10))
             #expect(error?.code == .unavailable)
             #expect(error?.message.contains("ran longer than the transaction time limit (1 s)") == true, "\(String(describing: error))")
-            let answer = try await store.read { try await $0.query("SELECT 41 + 1", logger: store.logger).decodeSingle(Int.self) }
+            // A loaded machine may take longer than the limit to open the next connection: a few tries.
+            var answer: Int?
+            for _ in 0..<5 where answer == nil {
+                answer = try? await store.read { try await $0.query("SELECT 41 + 1", logger: store.logger).decodeSingle(Int.self) }
+            }
             #expect(answer == 42, "the store works after giving up on a transaction")
         }
     }
