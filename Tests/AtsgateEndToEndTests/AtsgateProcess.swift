@@ -131,8 +131,8 @@ enum DatabaseEngine: String, CaseIterable, Sendable, CustomTestStringConvertible
 final class RunningAtsgate: Sendable {
     private struct State {
         var stderrText = ""
-        /// Each waits for this text on stderr.
-        var waiters = WaitList<String>()
+        /// Each waits for this text on stderr, this many times.
+        var waiters = WaitList<LogCondition>()
     }
 
     private let process: Mutex<Process>
@@ -168,17 +168,19 @@ final class RunningAtsgate: Sendable {
             let ready = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 state.stderrText += String(decoding: data, as: UTF8.self)
                 let text = state.stderrText
-                return state.waiters.removeAll { text.contains($0) }
+                return state.waiters.removeAll { $0.holds(in: text) }
             }
             for continuation in ready { continuation.resume() }
         }
     }
 
-    /// Returns once the process has written `text` to stderr.
-    func waitForLog(_ text: String) async {
+    /// Returns once the process has written `text` to stderr `occurrences` times (or a test's
+    /// time limit cancels the wait).
+    func waitForLog(_ text: String, occurrences: Int = 1) async {
+        let condition = LogCondition(text: text, occurrences: occurrences)
         let id = state.withLock { $0.waiters.makeID() }
         await cancellableWait { continuation in
-            state.withLock { $0.stderrText.contains(text) || !$0.waiters.add(id, text, continuation) }
+            state.withLock { condition.holds(in: $0.stderrText) || !$0.waiters.add(id, condition, continuation) }
         } cancel: {
             self.state.withLock { $0.waiters.cancel(id) }
         }
@@ -226,5 +228,15 @@ extension AtsgateProcess {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return (result.exitCode, try? decoder.decode(ReconcileEndToEndTests.Report.self, from: Data(result.stdout.utf8)))
+    }
+}
+
+/// What a test waits for in a process's log: a text, written at least this many times.
+struct LogCondition: Sendable {
+    var text: String
+    var occurrences: Int
+
+    func holds(in log: String) -> Bool {
+        occurrences <= 1 ? log.contains(text) : log.components(separatedBy: text).count - 1 >= occurrences
     }
 }

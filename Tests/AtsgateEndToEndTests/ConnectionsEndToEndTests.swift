@@ -117,7 +117,7 @@ struct ConnectionsEndToEndTests {
         }
     }
 
-    @Test("One organisation's refused key opens its own connection's circuit; the other's 200 jobs go at full pace meanwhile")
+    @Test("One organisation's refused key opens its own connection's circuit; the other's 200 jobs go at full pace meanwhile", .timeLimit(.minutes(3)))
     func brokenAccountSlowsNobodyElse() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
@@ -134,16 +134,8 @@ struct ConnectionsEndToEndTests {
                 try await setConnection(atsgate, "org-b", "base_url: \(agencyB.baseURL)\nagency_slug: agency-b\napi_key_env: \(Self.keyVariable)\n", environment: environment)
                 try await qualifyAll(atsgate, jobs: ["org-a": brokenJobs, "org-b": healthyJobs], environment: environment)
 
-                let clock = ContinuousClock()
-                let started = clock.now
-                let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment)
-                var rows: [ListedRow] = []
-                while clock.now - started < .seconds(90) {
-                    rows = try await listRows(atsgate, environment: environment)
-                    if rows.filter({ $0.organisationId == "org-b" && $0.status == "sent" }).count == healthyJobs { break }
-                    try await Task.sleep(for: .milliseconds(250))
-                }
-                let elapsed = clock.now - started
+                let (worker, elapsed) = try await startWorker(atsgate, untilDelivered: healthyJobs, environment: environment)
+                let rows = try await listRows(atsgate, environment: environment)
                 let status = try await atsgate.execute(["connectors", "status", "--json"], environment: environment)
                 worker.send(SIGTERM)
                 #expect(await worker.waitForExit() == 0, "\(worker.log.suffix(2_000))")
@@ -258,7 +250,7 @@ struct ConnectionsEndToEndTests {
         }
     }
 
-    @Test("One Bullhorn API user's refused password fails only its organisation's rows; the other's 200 jobs go at full pace meanwhile")
+    @Test("One Bullhorn API user's refused password fails only its organisation's rows; the other's 200 jobs go at full pace meanwhile", .timeLimit(.minutes(3)))
     func brokenBullhornUserSlowsNobodyElse() async throws {
         let atsgate = try AtsgateProcess()
         defer { atsgate.removeWorkingDirectory() }
@@ -309,16 +301,8 @@ struct ConnectionsEndToEndTests {
                 }
                 try await qualifyAll(atsgate, jobs: jobs, environment: environment)
 
-                let clock = ContinuousClock()
-                let started = clock.now
-                let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment)
-                var rows: [ListedRow] = []
-                while clock.now - started < .seconds(90) {
-                    rows = try await listRows(atsgate, environment: environment)
-                    if rows.filter({ $0.organisationId == "org-b" && $0.status == "sent" }).count == healthyJobs { break }
-                    try await Task.sleep(for: .milliseconds(250))
-                }
-                let elapsed = clock.now - started
+                let (worker, elapsed) = try await startWorker(atsgate, untilDelivered: healthyJobs, environment: environment)
+                let rows = try await listRows(atsgate, environment: environment)
                 let status = try await atsgate.execute(["connectors", "status"], environment: environment)
                 worker.send(SIGTERM)
                 #expect(await worker.waitForExit() == 0, "\(worker.log.suffix(2_000))")
@@ -387,6 +371,16 @@ struct ConnectionsEndToEndTests {
     }
 
     // MARK: - Helpers
+
+    /// Starts a worker and waits until it has delivered `count` rows (the broken organisation's
+    /// never are); returns it and how long that took.
+    func startWorker(_ atsgate: AtsgateProcess, untilDelivered count: Int, environment: [String: String]) async throws -> (RunningAtsgate, Duration) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let worker = try RunningAtsgate(atsgate, ["worker", "--poll-interval", "200ms"], environment: environment)
+        await worker.waitForLog("[AtsgateCore] delivered", occurrences: count)
+        return (worker, clock.now - started)
+    }
 
     /// A Loxo target whose organisations each need a connection, and the two organisations' data.
     func prepare(

@@ -22,7 +22,7 @@ struct PostgresTransactionWatchdogTests {
                 try await store.write { connection in
                     let pid = try await connection.query("SELECT pg_backend_pid()", logger: store.logger).decodeSingle(Int32.self)
                     try await store.terminateBackend(try #require(pid))
-                    while !connection.isClosed { try await Task.sleep(for: .milliseconds(10)) }
+                    try? await connection.closeFuture.get()
                     try await connection.query("SELECT 1", logger: store.logger)
                 }
             }
