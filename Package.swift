@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "AtsgateBullhorn", targets: ["AtsgateBullhorn"]),
         .library(name: "AtsgateEmail", targets: ["AtsgateEmail"]),
         .library(name: "AtsgateTesting", targets: ["AtsgateTesting"]),
+        .library(name: "AtsgateServer", targets: ["AtsgateServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Domain model, workflow, import validation, connector protocol. No storage, HTTP, NIO or server.
@@ -46,6 +50,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -147,6 +152,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `atsgate serve`: the HTTP API, /admin, /metrics and the OpenAPI document, on Hummingbird.
+        .target(
+            name: "AtsgateServer",
+            dependencies: [
+                "AtsgateCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "atsgate",
             dependencies: [
@@ -158,6 +179,7 @@ let package = Package(
                 "AtsgateLoxo",
                 "AtsgateBullhorn",
                 "AtsgateEmail",
+                "AtsgateServer",
                 // The sandbox runs the fakes in process.
                 "AtsgateTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -230,6 +252,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AtsgateServerTests",
+            dependencies: [
+                "AtsgateCore", "AtsgateServer", "AtsgateSQLite", "AtsgateTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

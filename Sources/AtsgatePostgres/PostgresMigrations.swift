@@ -23,6 +23,7 @@ enum PostgresMigrations {
         Migration(identifier: "v1: CRM model, outbox, notifications, reconciliation, audit, target state, credentials", sql: v1),
         Migration(identifier: "v2: connections, each organisation's account at a target", sql: v2),
         Migration(identifier: "v3: circuit breaker and rate-limit pause per connection", sql: v3),
+        Migration(identifier: "v4: API keys and idempotency keys of atsgate serve", sql: v4),
     ]
 
     static var known: [String] { all.map(\.identifier) }
@@ -372,5 +373,31 @@ enum PostgresMigrations {
         PRIMARY KEY (organisation_id, target),
         CHECK ((circuit = 'closed') = (circuit_until IS NULL))
     )
+    """
+
+    // As SQLite's v8: API keys as their SHA-256; idempotency keys and their answers.
+    private static let v4 = """
+    CREATE TABLE api_keys (
+        id text PRIMARY KEY CHECK (length(id) > 0),
+        organisation_id text NOT NULL CHECK (length(organisation_id) > 0),
+        role text NOT NULL CHECK (role IN ('crm', 'operator', 'reader')),
+        name text,
+        secret_hash text NOT NULL UNIQUE CHECK (length(secret_hash) = 64),
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        revoked_at timestamptz
+    );
+    CREATE INDEX api_keys_by_organisation ON api_keys(organisation_id, created_at);
+    CREATE TABLE idempotency_keys (
+        organisation_id text NOT NULL,
+        key text NOT NULL CHECK (length(key) > 0),
+        request_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        status integer,
+        content_type text,
+        body bytea,
+        PRIMARY KEY (organisation_id, key)
+    );
+    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)
     """
 }

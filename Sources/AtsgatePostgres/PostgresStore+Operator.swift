@@ -111,6 +111,18 @@ extension PostgresStore: OutboxOperatorStore {
         }
     }
 
+    public func oldestDue(now: Date) async throws -> [TargetName: Date] {
+        try await read { connection in
+            let rows = try await connection.query("""
+                SELECT external_system, min(next_attempt_at) AS due FROM job_external_submissions
+                WHERE status = 'pending' AND next_attempt_at <= \(now) GROUP BY 1
+                """, logger: logger).collect(table: "job_external_submissions") { row in
+                    (try row.targetName("external_system"), try row.required("due", as: Date.self))
+                }
+            return Dictionary(rows, uniquingKeysWith: min)
+        }
+    }
+
     /// The rows with these ids, in the given order; an unknown id refuses the whole action. With
     /// `locking`, the rows stay locked until the action commits: a worker on another node cannot
     /// claim or settle one between the check and the change.

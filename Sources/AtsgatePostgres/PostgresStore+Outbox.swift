@@ -10,6 +10,7 @@ extension PostgresStore: OutboxReader {
             filters.add("external_system", filter.target?.rawValue)
             filters.add("last_error_kind", filter.errorKind?.rawValue)
             filters.add("job_id", filter.jobID?.rawValue)
+            filters.add("id", filter.afterID, comparison: ">")
             return try await connection.query(filters.query("SELECT * FROM job_external_submissions", "ORDER BY id", limit: filter.limit), logger: logger)
                 .collect(table: "job_external_submissions", OutboxEntry.init(postgres:))
         }

@@ -26,6 +26,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v7: circuit breaker and rate-limit pause per connection") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v8: API keys and idempotency keys of atsgate serve") { db in
+            try db.execute(sql: v8)
+        }
         return migrator
     }
 
@@ -354,5 +357,34 @@ enum SQLiteMigrations {
         PRIMARY KEY (organisation_id, target),
         CHECK ((circuit = 'closed') = (circuit_until IS NULL))
     ) STRICT;
+    """
+
+    // API keys are stored as their SHA-256 only. An idempotency key's answer is kept 24 hours;
+    // one claimed but never answered (`status` NULL) belongs to a request still running, or to
+    // a node that died, and is claimed again once abandoned.
+    private static let v8 = """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY CHECK (length(id) > 0),
+        organisation_id TEXT NOT NULL CHECK (length(organisation_id) > 0),
+        role TEXT NOT NULL CHECK (role IN ('crm', 'operator', 'reader')),
+        name TEXT,
+        secret_hash TEXT NOT NULL UNIQUE CHECK (length(secret_hash) = 64),
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT
+    ) STRICT;
+    CREATE INDEX api_keys_by_organisation ON api_keys(organisation_id, created_at);
+
+    CREATE TABLE idempotency_keys (
+        organisation_id TEXT NOT NULL,
+        key TEXT NOT NULL CHECK (length(key) > 0),
+        request_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status INTEGER,
+        content_type TEXT,
+        body BLOB,
+        PRIMARY KEY (organisation_id, key)
+    ) STRICT;
+    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
     """
 }

@@ -113,6 +113,19 @@ extension SQLiteStore: OutboxOperatorStore {
         }
     }
 
+    public func oldestDue(now: Date) async throws -> [TargetName: Date] {
+        try await read { db in
+            var oldest: [TargetName: Date] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT external_system, min(next_attempt_at) AS due FROM job_external_submissions
+                WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY 1
+                """, arguments: [now.storageText]) {
+                oldest[try row.targetName("external_system", in: "job_external_submissions")] = row["due"]
+            }
+            return oldest
+        }
+    }
+
     /// The rows with these ids, in the given order; an unknown id refuses the whole action.
     private static func entries(_ ids: [Int64], db: Database) throws -> [OutboxEntry] {
         var seen = Set<Int64>()

@@ -10,6 +10,7 @@ extension SQLiteStore: OutboxReader {
             filters.add("external_system = ?", filter.target?.rawValue)
             filters.add("last_error_kind = ?", filter.errorKind?.rawValue)
             filters.add("job_id = ?", filter.jobID?.rawValue)
+            filters.add("id > ?", filter.afterID)
             var arguments = filters.arguments
             var sql = "SELECT * FROM job_external_submissions\(filters.whereClause) ORDER BY id"
             if let limit = filter.limit {

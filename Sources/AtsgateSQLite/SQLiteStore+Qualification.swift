@@ -7,36 +7,47 @@ extension SQLiteStore: QualificationStore {
         // Refuse an unknown or disabled target before touching the database.
         _ = try planner.resolveTargets(for: command)
         return try await write(ringingWorkersIf: { !$0.submissionChanges.isEmpty || !$0.notifications.isEmpty }) { db in
-            guard let job = try Self.fetchJob(command.organisationID, command.jobID, db: db) else {
-                throw WorkflowError.jobNotFound(command.jobID, organisation: command.organisationID)
-            }
-            let context = QualificationContext(
-                job: job,
-                submissions: try Self.fetchSubmissions(command.organisationID, command.jobID, db: db),
-                decisionMakers: try Self.fetchContacts(of: job.job, label: .decisionMaker, db: db),
-                alreadyNotified: try Self.notifiedPeople(job.job, type: .jobQualified, db: db)
-            )
-            let plan = try planner.plan(command, context: context)
-
-            try db.cachedExecute(sql: """
-                UPDATE jobs SET status = ?, qualification_status = ?, qualified_at = ?, qualified_by = ?, version = ?, updated_at = ?
-                WHERE organisation_id = ? AND id = ?
-                """,
-                arguments: [
-                    plan.job.job.status.rawValue, plan.job.job.qualificationStatus.rawValue, plan.job.job.qualifiedAt.storageText,
-                    plan.job.job.qualifiedBy, plan.job.version, planner.now.storageText,
-                    command.organisationID.rawValue, command.jobID.rawValue,
-                ]
-            )
-            for change in plan.submissionChanges {
-                try Self.apply(change, job: plan.job, actor: command.actor, now: planner.now, db: db)
-            }
-            for notification in plan.notifications {
-                try Self.insert(notification, job: plan.job.job, now: planner.now, db: db)
-            }
-            try Self.insert(plan.audit, db: db)
-            return QualificationOutcome(plan: plan)
+            try Self.apply(command, planner: planner, db: db)
         }
+    }
+
+    public func apply(_ commands: [QualificationCommand], planner: QualificationPlanner) async throws -> [QualificationOutcome] {
+        for command in commands { _ = try planner.resolveTargets(for: command) }
+        return try await write(ringingWorkersIf: { $0.contains { !$0.submissionChanges.isEmpty || !$0.notifications.isEmpty } }) { db in
+            try commands.map { try Self.apply($0, planner: planner, db: db) }
+        }
+    }
+
+    private static func apply(_ command: QualificationCommand, planner: QualificationPlanner, db: Database) throws -> QualificationOutcome {
+        guard let job = try Self.fetchJob(command.organisationID, command.jobID, db: db) else {
+            throw WorkflowError.jobNotFound(command.jobID, organisation: command.organisationID)
+        }
+        let context = QualificationContext(
+            job: job,
+            submissions: try Self.fetchSubmissions(command.organisationID, command.jobID, db: db),
+            decisionMakers: try Self.fetchContacts(of: job.job, label: .decisionMaker, db: db),
+            alreadyNotified: try Self.notifiedPeople(job.job, type: .jobQualified, db: db)
+        )
+        let plan = try planner.plan(command, context: context)
+
+        try db.cachedExecute(sql: """
+            UPDATE jobs SET status = ?, qualification_status = ?, qualified_at = ?, qualified_by = ?, version = ?, updated_at = ?
+            WHERE organisation_id = ? AND id = ?
+            """,
+            arguments: [
+                plan.job.job.status.rawValue, plan.job.job.qualificationStatus.rawValue, plan.job.job.qualifiedAt.storageText,
+                plan.job.job.qualifiedBy, plan.job.version, planner.now.storageText,
+                command.organisationID.rawValue, command.jobID.rawValue,
+            ]
+        )
+        for change in plan.submissionChanges {
+            try Self.apply(change, job: plan.job, actor: command.actor, now: planner.now, db: db)
+        }
+        for notification in plan.notifications {
+            try Self.insert(notification, job: plan.job.job, now: planner.now, db: db)
+        }
+        try Self.insert(plan.audit, db: db)
+        return QualificationOutcome(plan: plan)
     }
 
     // MARK: - Reads shared by the workflow and the import

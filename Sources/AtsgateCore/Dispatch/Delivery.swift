@@ -56,6 +56,7 @@ struct Delivery: Sendable {
         do {
             let settled = try await settlements.settle(record)
             log(outcome, settled: settled, entry: entry)
+            GatewayMetrics.recordAttempt(outcome, target: entry.target, leaseLost: settled == .leaseLost, startedAt: record.startedAt, finishedAt: record.finishedAt)
         } catch {
             // The row stays in flight until its lease lapses; another attempt will find out what happened.
             logger.error("could not settle an attempt", metadata: ["outbox_id": "\(entry.id)", "error": "\(error)"])

@@ -19,6 +19,9 @@ public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
     case connectionRemoved = "connection_removed"
     /// A connection's secrets were sealed again under a new key (`atsgate secrets rotate`).
     case secretsRotated = "secrets_rotated"
+    /// An API key was created or revoked (subject `api_key:ID`; details: role, name — never the key).
+    case apiKeyCreated = "api_key_created"
+    case apiKeyRevoked = "api_key_revoked"
 }
 
 /// Who did what to which subject, and when. `details` is a small JSON-able map; it never holds secrets.

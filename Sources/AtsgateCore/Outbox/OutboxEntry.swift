@@ -74,6 +74,8 @@ public struct OutboxFilter: Hashable, Sendable {
     public var target: TargetName?
     public var errorKind: ErrorKind?
     public var jobID: JobID?
+    /// Only rows with a greater id (a page's cursor).
+    public var afterID: Int64?
     public var limit: Int?
 
     public init(
@@ -82,6 +84,7 @@ public struct OutboxFilter: Hashable, Sendable {
         target: TargetName? = nil,
         errorKind: ErrorKind? = nil,
         jobID: JobID? = nil,
+        afterID: Int64? = nil,
         limit: Int? = nil
     ) {
         self.organisationID = organisationID
@@ -89,6 +92,7 @@ public struct OutboxFilter: Hashable, Sendable {
         self.target = target
         self.errorKind = errorKind
         self.jobID = jobID
+        self.afterID = afterID
         self.limit = limit
     }
 }

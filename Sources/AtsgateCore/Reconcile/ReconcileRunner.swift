@@ -45,6 +45,8 @@ public struct ReconcileRunner: Sendable {
         /// Asked between remote jobs: `true` ends the run as partial ("interrupted"). A stop asked
         /// this way, unlike task cancellation, still lets the run store what it found and its end.
         public var shouldStop: @Sendable () -> Bool = { false }
+        /// Told the run's id once it is stored, before anything is listed.
+        public var started: (@Sendable (Int64) -> Void)?
 
         public init(apply: Bool = false, actor: String, keep: Int = 20, staleAfter: Duration = .seconds(600), progress: (@Sendable (ReconcileProgress) -> Void)? = nil) {
             self.apply = apply
@@ -77,6 +79,7 @@ public struct ReconcileRunner: Sendable {
         }
         let started = clock.now()
         let runID = try await store.startReconcileRun(organisationID: organisationID, target: target.name, now: started, staleAfter: options.staleAfter)
+        options.started?(runID)
         var sink = FindingSink(store: store, runID: runID, organisationID: organisationID, target: target, options: options, clock: clock)
         let stopwatch = ContinuousClock()
         do {
@@ -140,6 +143,7 @@ public struct ReconcileRunner: Sendable {
                 findingCounts: sink.counts
             )
             try await store.finishReconcileRun(run)
+            GatewayMetrics.recordFindings(sink.counts, target: target.name)
             return ReconcileOutcome(run: run, firstFindings: sink.first, repairedRows: sink.repaired, listingAndDiff: listingAndDiff, localLoad: localLoad)
         } catch {
             try? await store.finishReconcileRun(ReconcileRun(

@@ -15,6 +15,11 @@ public protocol QualificationStore: Sendable {
     ///
     /// - Throws: ``WorkflowError`` for an unknown job or target (nothing written); ``StoreError``.
     func apply(_ command: QualificationCommand, planner: QualificationPlanner) async throws -> QualificationOutcome
+
+    /// Applies every command in one transaction, in order: all of them or none.
+    ///
+    /// - Throws: ``WorkflowError`` naming the first unknown job or target (nothing written); ``StoreError``.
+    func apply(_ commands: [QualificationCommand], planner: QualificationPlanner) async throws -> [QualificationOutcome]
 }
 
 /// Reads the outbox for operators.
@@ -42,7 +47,7 @@ public protocol JobReader: Sendable {
 /// its commit; callers never ring.
 public protocol GatewayStore:
     ImportStore, QualificationStore, OutboxReader, OutboxOperatorStore, JobReader, DispatchStore, ReconcileStore, CredentialStore,
-    CreationClaimStore, ConnectionStore
+    CreationClaimStore, ConnectionStore, APIKeyStore, IdempotencyStore
 {
     /// Hears this store's wake-ups (from any process using it); close it when done.
     func wakeupListener() -> any WakeupListener

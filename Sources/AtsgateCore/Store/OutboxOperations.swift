@@ -99,4 +99,7 @@ public protocol OutboxOperatorStore: Sendable {
 
     /// Rows per target and state.
     func outboxCounts() async throws -> [TargetName: [OutboxStatus: Int]]
+
+    /// Per target, when its longest-waiting due row (pending, due at or before `now`) fell due.
+    func oldestDue(now: Date) async throws -> [TargetName: Date]
 }

@@ -24,6 +24,8 @@ struct InMemoryState: Sendable {
     var credentials: [CredentialKey: CredentialRow] = [:]
     var creationClaims: [CreationKey: CreationClaimRecord] = [:]
     var connections: [ConnectionKey: StoredConnection] = [:]
+    var apiKeys: [String: APIKeyRecord] = [:]
+    var idempotencyKeys: [Scoped<String>: IdempotencyRow] = [:]
 
     /// The last id each AUTOINCREMENT table handed out (SQLite's `sqlite_sequence`).
     var sequences: [SequenceName: Int64] = [:]

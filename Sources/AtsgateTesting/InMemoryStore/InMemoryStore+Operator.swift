@@ -11,6 +11,7 @@ extension InMemoryStore: OutboxReader {
                         && (filter.target.map { $0 == entry.target } ?? true)
                         && (filter.errorKind.map { $0 == entry.lastErrorKind } ?? true)
                         && (filter.jobID.map { $0 == entry.jobID } ?? true)
+                        && (filter.afterID.map { entry.id > $0 } ?? true)
                 }
                 .sorted { $0.id < $1.id }
                 .limited(to: filter.limit)
@@ -68,6 +69,17 @@ extension InMemoryStore: OutboxOperatorStore {
                 counts[row.entry.target, default: [:]][row.entry.status, default: 0] += 1
             }
             return counts
+        }
+    }
+
+    public func oldestDue(now: Date) async throws -> [TargetName: Date] {
+        try read { state in
+            var oldest: [TargetName: Date] = [:]
+            for row in state.submissions.values where row.entry.status == .pending {
+                guard let due = row.entry.nextAttemptAt, due <= now else { continue }
+                oldest[row.entry.target] = min(oldest[row.entry.target] ?? due, due)
+            }
+            return oldest
         }
     }
 }

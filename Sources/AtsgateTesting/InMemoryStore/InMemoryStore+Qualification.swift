@@ -9,6 +9,13 @@ extension InMemoryStore: QualificationStore {
             try state.apply(command, planner: planner)
         }
     }
+
+    public func apply(_ commands: [QualificationCommand], planner: QualificationPlanner) async throws -> [QualificationOutcome] {
+        for command in commands { _ = try planner.resolveTargets(for: command) }
+        return try write(ringingWorkersIf: { $0.contains { !$0.submissionChanges.isEmpty || !$0.notifications.isEmpty } }) { state in
+            try commands.map { try state.apply($0, planner: planner) }
+        }
+    }
 }
 
 /// Mirrors SQLiteStore+Qualification.swift: read the job, plan with the planner, write the plan.

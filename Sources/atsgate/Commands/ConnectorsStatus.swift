@@ -82,30 +82,3 @@ struct ConnectionHealthReport: Encodable {
     }
 }
 
-/// One ATS account's breaker and pause.
-struct HealthReport: Encodable {
-    var circuit: String
-    var circuitUntil: Date?
-    /// Failed requests in a row.
-    var consecutiveFailures: Int
-    /// Requests in the breaker's window, and how many failed: what it judges the account by.
-    var requestsInWindow: Int
-    var failedRequestsInWindow: Int
-    /// Times the circuit opened since the account last recovered (each doubles the cool-down).
-    var openings: Int
-    var pausedUntil: Date?
-
-    init(_ state: TargetHealth, window: Duration, now: Date) {
-        let (requests, failures) = state.window.totals(now: now, window: window)
-        circuit = state.stateName(now: now)
-        circuitUntil = switch state.circuit {
-        case .closed: nil
-        case .open(let until), .halfOpen(let until): until
-        }
-        consecutiveFailures = state.consecutiveFailures
-        requestsInWindow = requests
-        failedRequestsInWindow = failures
-        openings = state.openings
-        pausedUntil = state.pausedUntil
-    }
-}

@@ -70,11 +70,6 @@ extension Atsgate.Outbox {
     }
 }
 
-struct OperatorActionReport: Encodable {
-    var dryRun: Bool
-    var count: Int
-    var rows: [OutboxRowReport]
-}
 
 /// Times operators type: an ISO-8601 instant, or a duration meaning "that long ago".
 enum OperatorTime {

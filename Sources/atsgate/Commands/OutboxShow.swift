@@ -47,35 +47,4 @@ extension Atsgate.Outbox {
     }
 }
 
-struct OutboxShowReport: Encodable {
-    var row: OutboxRowReport
-    var attempts: [AttemptReport]
-}
 
-struct AttemptReport: Encodable {
-    var attemptNumber: Int
-    var operation: String?
-    var worker: String
-    var startedAt: Date
-    var finishedAt: Date?
-    var outcome: String?
-    var httpStatus: Int?
-    var errorKind: String?
-    var message: String?
-    var durationMs: Int?
-    var requestHash: String?
-
-    init(_ attempt: AttemptHistoryEntry) {
-        attemptNumber = attempt.attemptNumber
-        operation = attempt.operation?.rawValue
-        worker = attempt.worker
-        startedAt = attempt.startedAt
-        finishedAt = attempt.finishedAt
-        outcome = attempt.outcome
-        httpStatus = attempt.httpStatus
-        errorKind = attempt.errorKind?.rawValue
-        message = attempt.message
-        durationMs = attempt.durationMilliseconds
-        requestHash = attempt.requestHash
-    }
-}

@@ -12,7 +12,7 @@ struct ReconcileReport {
         let run = outcome.run
         if json {
             let findings = try await store.reconcileFindings(runID: run.id)
-            try JSONOutput.print(Document(run: ReconcileRunReport(run), repairedRows: outcome.repairedRows, findings: findings.map(FindingReport.init)))
+            try JSONOutput.print(Document(run: ReconcileRunReport(run), repairedRows: outcome.repairedRows, findings: findings.map(ReconcileFindingReport.init)))
             return
         }
         var lines = ["reconcile run #\(run.id): \(run.target) for \(run.organisationID), \(run.status.rawValue)"
@@ -50,67 +50,6 @@ struct ReconcileReport {
     struct Document: Encodable {
         var run: ReconcileRunReport
         var repairedRows: Int
-        var findings: [FindingReport]
-    }
-
-    struct FindingReport: Encodable {
-        var category: String
-        var jobId: String?
-        var remoteId: String?
-        var detail: String
-        var fields: [String]
-        var repair: String?
-
-        init(_ finding: ReconcileFinding) {
-            category = finding.category.rawValue
-            jobId = finding.jobID?.rawValue
-            remoteId = finding.remoteID
-            detail = finding.detail
-            fields = finding.fields
-            repair = finding.repair?.rawValue
-        }
-    }
-}
-
-struct ReconcileRunReport: Encodable {
-    var id: Int64
-    var organisationId: String
-    var target: String
-    var startedAt: Date
-    var finishedAt: Date?
-    var status: String
-    var partialReason: String?
-    var applied: Bool
-    var remoteJobsListed: Int
-    var localJobsCompared: Int
-    var findingCounts: [String: Int]
-
-    init(_ run: ReconcileRun) {
-        id = run.id
-        organisationId = run.organisationID.rawValue
-        target = run.target.rawValue
-        startedAt = run.startedAt
-        finishedAt = run.finishedAt
-        status = run.status.rawValue
-        partialReason = run.partialReason
-        applied = run.applied
-        remoteJobsListed = run.remoteJobsListed
-        localJobsCompared = run.localJobsCompared
-        findingCounts = Dictionary(uniqueKeysWithValues: ReconcileCategory.allCases.map { ($0.rawValue, run.findingCounts[$0] ?? 0) })
-    }
-}
-
-/// One line on stderr, rewritten after every page: pages, jobs listed, findings, rate.
-final class ReconcileProgressLine: Sendable {
-    func show(_ progress: ReconcileProgress) {
-        let seconds = Double(progress.elapsed.components.seconds) + Double(progress.elapsed.components.attoseconds) / 1e18
-        let rate = seconds > 0 ? Int(Double(progress.remoteJobsListed) / seconds) : 0
-        FileHandle.standardError.write(Data(
-            "\r\u{1B}[2Kpages \(progress.pagesFetched), remote jobs \(progress.remoteJobsListed), local jobs \(progress.localJobs), findings \(progress.findings), \(rate) jobs/s".utf8
-        ))
-    }
-
-    func clear() {
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        var findings: [ReconcileFindingReport]
     }
 }

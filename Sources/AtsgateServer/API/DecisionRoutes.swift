@@ -1,0 +1,99 @@
+import AtsgateCore
+import Foundation
+import Hummingbird
+
+/// The qualification workflow: qualify, skip or close one job, or qualify many in one transaction.
+/// Each decision commits the job's change, its outbox rows, notifications and audit entry together.
+struct DecisionRoutes {
+    let server: APIServer
+
+    struct DecisionBody: Decodable, Sendable {
+        var targets: [String]?
+        var by: String?
+        var note: String?
+    }
+
+    struct BulkBody: Decodable, Sendable {
+        var jobIds: [String]
+        var targets: [String]?
+        var by: String?
+        var note: String?
+    }
+
+    struct BulkReport: Encodable, Sendable {
+        var count: Int
+        var results: [QualificationReport]
+    }
+
+    func add(to group: RouterGroup<APIRequestContext>) {
+        for decision in QualificationDecision.allCases {
+            group.post("jobs/:id/\(decision.rawValue)", use: server.timed { request, context in
+                try await decide(decision, request: request, context: context)
+            })
+        }
+        group.post("qualifications", use: server.timed { request, context in
+            try await qualifyMany(request: request, context: context)
+        })
+    }
+
+    private func decide(_ decision: QualificationDecision, request: Request, context: APIRequestContext) async throws -> Response {
+        let caller = try context.caller(allowing: [.crm])
+        let body = try await decodeBody(DecisionBody.self, from: request, context: context, empty: DecisionBody())
+        let targets = try targetNames(body.targets, decision: decision)
+        let command = QualificationCommand(
+            organisationID: caller.organisationID, jobID: JobID(try context.parameters.require("id")), decision: decision,
+            targets: targets, actor: body.by ?? "api:\(caller.id)", note: body.note
+        )
+        if decision == .qualify {
+            try await WorkflowError.checkConnections(of: caller.organisationID, to: targets, catalog: server.catalog, store: server.store)
+        }
+        let outcome = try await server.store.apply(command, planner: QualificationPlanner(catalog: server.catalog, now: server.now))
+        return try jsonResponse(QualificationReport(outcome))
+    }
+
+    private func qualifyMany(request: Request, context: APIRequestContext) async throws -> Response {
+        let caller = try context.caller(allowing: [.crm])
+        let body = try await decodeBody(BulkBody.self, from: request, context: context)
+        let limit = server.configuration.bulkQualificationLimit
+        guard (1...limit).contains(body.jobIds.count) else {
+            throw Problem.invalid("job_ids must hold 1 to \(limit) jobs; it holds \(body.jobIds.count)", errors: [
+                .init(pointer: "/job_ids", detail: "1 to \(limit) job ids"),
+            ])
+        }
+        if let index = body.jobIds.firstIndex(where: \.isEmpty) {
+            throw Problem.invalid("a job id is empty", errors: [.init(pointer: "/job_ids/\(index)", detail: "must not be empty")])
+        }
+        let targets = try targetNames(body.targets, decision: .qualify)
+        try await WorkflowError.checkConnections(of: caller.organisationID, to: targets, catalog: server.catalog, store: server.store)
+        let commands = body.jobIds.map {
+            QualificationCommand(
+                organisationID: caller.organisationID, jobID: JobID($0), decision: .qualify, targets: targets,
+                actor: body.by ?? "api:\(caller.id)", note: body.note
+            )
+        }
+        do {
+            let outcomes = try await server.store.apply(commands, planner: QualificationPlanner(catalog: server.catalog, now: server.now))
+            return try jsonResponse(BulkReport(count: outcomes.count, results: outcomes.map(QualificationReport.init)))
+        } catch let error as WorkflowError where error.code == .jobNotFound || error.code == .jobNotOpen {
+            // Name the job in the request: nothing of the batch was stored.
+            let index = body.jobIds.firstIndex { error.message.contains("'\($0)'") }
+            throw Problem.invalid("nothing was qualified: \(error.message)", errors: [
+                .init(pointer: index.map { "/job_ids/\($0)" } ?? "/job_ids", detail: error.message),
+            ])
+        }
+    }
+
+    /// Target names as given; an unknown one is refused by the planner, a malformed one here.
+    private func targetNames(_ names: [String]?, decision: QualificationDecision) throws(Problem) -> [TargetName] {
+        guard let names else { return [] }
+        guard decision == .qualify || names.isEmpty else {
+            throw Problem.invalid("only qualify takes targets", errors: [.init(pointer: "/targets", detail: "only qualify takes targets")])
+        }
+        return try names.enumerated().map { (index, name) throws(Problem) in
+            guard let target = TargetName(rawValue: name) else {
+                throw Problem.invalid("'\(name)' is not a target name", errors: [.init(pointer: "/targets/\(index)", detail: "not a target name")])
+            }
+            return target
+        }
+    }
+}

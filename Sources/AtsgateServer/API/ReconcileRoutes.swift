@@ -1,0 +1,105 @@
+import AtsgateCore
+import Foundation
+import Hummingbird
+
+/// Reconciliation: start a run in the background (202), list runs, one run with its findings.
+struct ReconcileRoutes {
+    let server: APIServer
+
+    struct StartBody: Decodable, Sendable {
+        var target: String
+        var apply: Bool?
+    }
+
+    struct RunWithFindings: Encodable, Sendable {
+        var run: ReconcileRunReport
+        var findings: [ReconcileFindingReport]
+    }
+
+    func add(to group: RouterGroup<APIRequestContext>) {
+        group.post("reconcile-runs", use: server.timed { request, context in
+            let caller = try context.caller(allowing: [.operator])
+            let body = try await decodeBody(StartBody.self, from: request, context: context)
+            guard let target = TargetName(rawValue: body.target), let configuration = server.catalog[target], configuration.isEnabled else {
+                let enabled = server.catalog.enabledTargets.map(\.rawValue).joined(separator: ", ")
+                throw Problem.invalid("no enabled target '\(body.target)' (enabled: \(enabled))", errors: [.init(pointer: "/target", detail: "not an enabled target")])
+            }
+            let runID = try await server.reconciles.launch(
+                organisationID: caller.organisationID, target: target, apply: body.apply ?? false, actor: "api:\(caller.id)"
+            )
+            guard let run = try await ownRun(runID, caller: caller) else { throw Problem.notFound("reconcile run \(runID)") }
+            return try jsonResponse(ReconcileRunReport(run), status: .accepted, location: "/v1/reconcile-runs/\(runID)")
+        })
+        group.get("reconcile-runs", use: server.timed { request, context in
+            let caller = try context.caller()
+            let page = try PageRequest(request)
+            let target = try OutboxQuery.target(request.query("target"), pointer: "target")
+            // Newest first: the cursor is the last run shown, and the next page holds older ones.
+            let runs = try await server.store.reconcileRuns(organisationID: caller.organisationID, target: target, limit: Int.max)
+                .filter { run in page.after.map { run.id < $0 } ?? true }
+            return try jsonResponse(Page(Array(runs.prefix(page.limit + 1)), limit: page.limit, id: \.id, item: ReconcileRunReport.init))
+        })
+        group.get("reconcile-runs/:id", use: server.timed { request, context in
+            let caller = try context.caller()
+            let text = try context.parameters.require("id")
+            guard let id = Int64(text), let run = try await ownRun(id, caller: caller) else { throw Problem.notFound("reconcile run \(text)") }
+            let findings = try await server.store.reconcileFindings(runID: id)
+            return try jsonResponse(RunWithFindings(run: ReconcileRunReport(run), findings: findings.map(ReconcileFindingReport.init)))
+        })
+    }
+
+    private func ownRun(_ id: Int64, caller: APIKeyRecord) async throws -> ReconcileRun? {
+        try await server.store.reconcileRuns(organisationID: caller.organisationID, target: nil, limit: Int.max).first { $0.id == id }
+    }
+}
+
+/// Each target's health as this organisation's deliveries see it: its own connection's lane,
+/// or the target's default one.
+struct TargetRoutes {
+    let server: APIServer
+
+    struct TargetReport: Encodable, Sendable {
+        var target: String
+        var kind: String
+        var enabled: Bool
+        /// `own` when the organisation has a connection of its own, else `default`.
+        var connection: String
+        var health: HealthReport
+    }
+
+    struct ConnectionSummary: Encodable, Sendable {
+        var target: String
+        var kind: String
+        var settings: [String]
+        var secrets: [String]
+        var updatedAt: Date
+    }
+
+    func add(to group: RouterGroup<APIRequestContext>) {
+        group.get("targets", use: server.timed { _, context in
+            let caller = try context.caller()
+            let health = try await server.store.targetHealth()
+            let own = Set(try await server.store.connections(organisationID: caller.organisationID).map(\.target))
+            let now = server.now
+            let reports = server.catalog.allNames.compactMap { server.catalog[$0] }.map { target in
+                let lane = own.contains(target.name) ? DeliveryLane(target.name, connectionOf: caller.organisationID) : DeliveryLane(target.name)
+                return TargetReport(
+                    target: target.name.rawValue, kind: target.kind.rawValue, enabled: target.isEnabled,
+                    connection: own.contains(target.name) ? "own" : "default",
+                    health: HealthReport(health[lane] ?? TargetHealth(), window: target.circuitBreaker.window, now: now)
+                )
+            }
+            return try jsonResponse(["data": reports])
+        })
+        group.get("connections", use: server.timed { _, context in
+            let caller = try context.caller()
+            let connections = try await server.store.connections(organisationID: caller.organisationID)
+            return try jsonResponse(["data": connections.map {
+                ConnectionSummary(
+                    target: $0.target.rawValue, kind: $0.kind.rawValue, settings: $0.settings.keys.sorted(), secrets: $0.secrets.keys.sorted(),
+                    updatedAt: $0.updatedAt
+                )
+            }])
+        })
+    }
+}
