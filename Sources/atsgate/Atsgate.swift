@@ -12,7 +12,7 @@ struct Atsgate: AsyncParsableCommand {
         """,
         version: BuildInfo.text,
         subcommands: [
-            Migrate.self, Import.self, Jobs.self, Outbox.self, Worker.self, Reconcile.self, Connectors.self, Connections.self, Secrets.self,
+            Serve.self, APIKeys.self, Migrate.self, Import.self, Jobs.self, Outbox.self, Worker.self, Reconcile.self, Connectors.self, Connections.self, Secrets.self,
             Mappings.self, Sandbox.self,
         ]
     )

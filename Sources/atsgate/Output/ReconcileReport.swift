@@ -53,3 +53,18 @@ struct ReconcileReport {
         var findings: [ReconcileFindingReport]
     }
 }
+
+/// One line on stderr, rewritten after every page: pages, jobs listed, findings, rate.
+final class ReconcileProgressLine: Sendable {
+    func show(_ progress: ReconcileProgress) {
+        let seconds = Double(progress.elapsed.components.seconds) + Double(progress.elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(progress.remoteJobsListed) / seconds) : 0
+        FileHandle.standardError.write(Data(
+            "\r\u{1B}[2Kpages \(progress.pagesFetched), remote jobs \(progress.remoteJobsListed), local jobs \(progress.localJobs), findings \(progress.findings), \(rate) jobs/s".utf8
+        ))
+    }
+
+    func clear() {
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
