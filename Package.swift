@@ -259,7 +259,10 @@ let package = Package(
             name: "AtsgateServerTests",
             dependencies: [
                 "AtsgateCore", "AtsgateServer", "AtsgateSQLite", "AtsgateTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -75,11 +75,14 @@ struct DecisionRoutes {
             let outcomes = try await server.store.apply(commands, planner: QualificationPlanner(catalog: server.catalog, now: server.now))
             return try jsonResponse(BulkReport(count: outcomes.count, results: outcomes.map(QualificationReport.init)))
         } catch let error as WorkflowError where error.code == .jobNotFound || error.code == .jobNotOpen {
-            // Name the job in the request: nothing of the batch was stored.
+            // Name the job in the request: nothing of the batch was stored. Another organisation's
+            // job is not found, as everywhere.
             let index = body.jobIds.firstIndex { error.message.contains("'\($0)'") }
-            throw Problem.invalid("nothing was qualified: \(error.message)", errors: [
-                .init(pointer: index.map { "/job_ids/\($0)" } ?? "/job_ids", detail: error.message),
-            ])
+            let pointer = index.map { "/job_ids/\($0)" } ?? "/job_ids"
+            throw Problem(
+                error.code == .jobNotFound ? .notFound : .conflict, "nothing was qualified: \(error.message)",
+                code: error.code == .jobNotFound ? "not-found" : "job-not-open", errors: [.init(pointer: pointer, detail: error.message)]
+            )
         }
     }
 

@@ -34,13 +34,13 @@ struct OutboxRoutes {
             let caller = try context.caller(allowing: [.operator])
             let entry = try await ownEntry(request, context)
             let rows = try await server.store.replay(.ids([entry.id]), dryRun: false, actor: "api:\(caller.id)", now: server.now)
-            return try jsonResponse(OperatorActionReport(dryRun: false, rows: rows))
+            return try jsonResponse(OperatorActionReport(dryRun: false, rows: try await reread(rows)))
         })
         group.post("outbox/:id/cancel", use: server.timed { request, context in
             let caller = try context.caller(allowing: [.operator])
             let entry = try await ownEntry(request, context)
             let rows = try await server.store.cancel(ids: [entry.id], actor: "api:\(caller.id)", now: server.now)
-            return try jsonResponse(OperatorActionReport(dryRun: false, rows: rows))
+            return try jsonResponse(OperatorActionReport(dryRun: false, rows: try await reread(rows)))
         })
         group.post("outbox/replay", use: server.timed { request, context in
             let caller = try context.caller(allowing: [.operator])
@@ -54,8 +54,17 @@ struct OutboxRoutes {
             let dryRun = body.dryRun ?? false
             guard !dryRun, !failed.isEmpty else { return try jsonResponse(OperatorActionReport(dryRun: dryRun, rows: failed)) }
             let rows = try await server.store.replay(.ids(failed.map(\.id)), dryRun: false, actor: "api:\(caller.id)", now: server.now)
-            return try jsonResponse(OperatorActionReport(dryRun: false, rows: rows))
+            return try jsonResponse(OperatorActionReport(dryRun: false, rows: try await reread(rows)))
         })
+    }
+
+    /// The rows as they are after the action (the store returns them as they were).
+    private func reread(_ rows: [OutboxEntry]) async throws -> [OutboxEntry] {
+        var current: [OutboxEntry] = []
+        for row in rows {
+            current.append(try await server.store.outboxEntry(id: row.id) ?? row)
+        }
+        return current
     }
 
     /// The row of the path's id, if it is the caller's organisation's.
