@@ -43,7 +43,7 @@ struct AdminRoutes {
         }
         admin.post("sign-in", use: server.timed { request, context in
             let form = try await decodeForm(SignInForm.self, request, context)
-            guard let expected = request.cookies[Self.signInCookie]?.value, let sent = form.csrfToken, constantTimeEquals(expected, sent) else {
+            guard let form, let expected = request.cookies[Self.signInCookie]?.value, let sent = form.csrfToken, constantTimeEquals(expected, sent) else {
                 return staleForm(signedIn: nil)
             }
             guard let key = form.key, let record = try await server.store.activeAPIKey(secretHash: APIKeys.hash(key)), record.role == .operator else {
@@ -79,6 +79,10 @@ struct AdminRoutes {
             admin.get("outbox/:id/\(action)", use: server.timed { request, context in
                 guard let (_, session) = try await signedIn(request) else { return redirect("/admin/sign-in") }
                 guard let entry = try await ownEntry(context, session) else { return notFound(session, "No such outbox row.") }
+                let allowed = action == "replay" ? entry.status == .failed : entry.status == .pending || entry.status == .failed
+                guard allowed else {
+                    return try await rowPage(entry, session, error: "Row #\(entry.id) is \(entry.status.rawValue): it cannot be \(action == "replay" ? "replayed" : "cancelled").", status: .conflict)
+                }
                 let question = action == "replay"
                     ? "Replay row #\(entry.id) (\(entry.jobID) → \(entry.target), \(entry.status.rawValue))? It goes back to pending, due now, with a fresh attempt budget."
                     : "Cancel row #\(entry.id) (\(entry.jobID) → \(entry.target), \(entry.status.rawValue))? It will not be delivered."
@@ -128,10 +132,12 @@ struct AdminRoutes {
                   let run = try await server.store.reconcileRuns(organisationID: session.organisationID, target: nil, limit: Int.max).first(where: { $0.id == id })
             else { return notFound(session, "No such reconcile run.") }
             let findings = try await server.store.reconcileFindings(runID: id)
-            return page("run", base(session, title: "Reconcile run #\(run.id)").merging([
+            var context = base(session, title: "Reconcile run #\(run.id)")
+            if let reason = run.partialReason { context["partialReason"] = reason }
+            return page("run", context.merging([
                 "target": run.target.rawValue, "status": run.status.rawValue, "startedAt": run.startedAt.adminText,
                 "finishedAt": run.finishedAt?.adminText ?? "", "applied": run.applied ? "yes" : "no", "remote": run.remoteJobsListed,
-                "local": run.localJobsCompared, "partialReason": run.partialReason ?? "",
+                "local": run.localJobsCompared,
                 "counts": ReconcileCategory.allCases.map { ["category": $0.rawValue, "count": run.findingCounts[$0] ?? 0] as [String: Any] },
                 "hasFindings": !findings.isEmpty,
                 "findings": findings.map { finding -> [String: Any] in
@@ -148,10 +154,12 @@ struct AdminRoutes {
 
     private func outboxPage(_ request: Request, _ session: AdminSession) async throws -> Response {
         var filter: OutboxFilter
+        var filterError: String?
         do {
             filter = try OutboxQuery.filter(request)
         } catch {
             filter = OutboxFilter()
+            filterError = "The filter was not applied: \(error.detail)"
         }
         let page = (try? PageRequest(request)) ?? PageRequest.first
         filter.organisationID = session.organisationID
@@ -168,11 +176,13 @@ struct AdminRoutes {
             components.path = "/admin/outbox"
             components.queryItems = [
                 ("status", filter.status?.rawValue), ("target", filter.target?.rawValue), ("error_kind", filter.errorKind?.rawValue),
-                ("job_id", filter.jobID?.rawValue), ("cursor", PageRequest.encode(last.id)),
+                ("job_id", filter.jobID?.rawValue), ("limit", request.query("limit")), ("cursor", PageRequest.encode(last.id)),
             ].compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
             next = components.string
         }
-        return self.page("outbox", base(session, title: "Outbox").merging([
+        var context = base(session, title: "Outbox")
+        if let filterError { context["error"] = filterError }
+        return self.page("outbox", context.merging([
             "statuses": options(OutboxStatus.allCases.map(\.rawValue), selected: filter.status?.rawValue),
             "targets": options(server.catalog.allNames.map(\.rawValue), selected: filter.target?.rawValue),
             "errorKinds": options(ErrorKind.allCases.map(\.rawValue), selected: filter.errorKind?.rawValue),
@@ -185,8 +195,7 @@ struct AdminRoutes {
                     "lastErrorKind": entry.lastErrorKind?.rawValue ?? "", "lastErrorMessage": entry.lastErrorMessage ?? "",
                 ]
             },
-            "nextPage": next ?? "",
-        ]) { $1 })
+        ].merging(next.map { ["nextPage": $0] } ?? [:]) { $1 }) { $1 })
     }
 
     private func rowPage(_ entry: OutboxEntry, _ session: AdminSession, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -194,13 +203,14 @@ struct AdminRoutes {
         var context = base(session, title: "Outbox row #\(entry.id)")
         context.merge([
             "id": entry.id, "status": entry.status.rawValue, "jobID": entry.jobID.rawValue, "jobVersion": entry.jobVersion,
-            "sentJobVersion": entry.sentJobVersion.map { "\($0)" } ?? "", "target": entry.target.rawValue, "operation": entry.operation.rawValue,
+            "target": entry.target.rawValue, "operation": entry.operation.rawValue,
             "attemptCount": entry.attempts, "nextAttemptAt": entry.nextAttemptAt?.adminText ?? "", "externalID": entry.externalID ?? "",
             "lastErrorKind": entry.lastErrorKind?.rawValue ?? "", "lastErrorMessage": entry.lastErrorMessage ?? "",
             "submittedBy": entry.submittedBy ?? "", "updatedAt": entry.updatedAt.adminText,
             "canReplay": entry.status == .failed, "canCancel": entry.status == .pending || entry.status == .failed,
             "hasAttempts": !attempts.isEmpty,
         ]) { $1 }
+        if let sent = entry.sentJobVersion { context["sentJobVersion"] = sent }
         context["attempts"] = attempts.map { attempt -> [String: Any] in
             [
                 "attemptNumber": attempt.attemptNumber, "startedAt": attempt.startedAt.adminText, "outcome": attempt.outcome ?? "",
@@ -245,17 +255,14 @@ struct AdminRoutes {
 
     private func csrfMatches(_ session: AdminSession, _ request: Request, _ context: APIRequestContext) async throws -> Bool {
         let form = try await decodeForm(CSRFForm.self, request, context)
-        return form.csrfToken.map { constantTimeEquals($0, session.csrfToken) } ?? false
+        return form?.csrfToken.map { constantTimeEquals($0, session.csrfToken) } ?? false
     }
 
-    private func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request, _ context: APIRequestContext) async throws -> Form {
+    /// The form, or nil when it cannot be read (no browser sends that): treated as a stale form.
+    private func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request, _ context: APIRequestContext) async throws -> Form? {
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024)
-        do {
-            return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
-        } catch {
-            throw Problem.badRequest("the form could not be read")
-        }
+        return try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
     }
 
     private func ownEntry(_ context: APIRequestContext, _ session: AdminSession) async throws -> OutboxEntry? {
