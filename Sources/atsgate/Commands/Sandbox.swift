@@ -52,13 +52,21 @@ extension Atsgate {
         ))
         var config: String?
 
+        @Flag(help: "Drive the demo through the HTTP API of an in-process `atsgate serve`, print the admin page's URL, and keep serving until Ctrl-C.")
+        var serve = false
+
+        @Option(help: ArgumentHelp("With --serve: where the API listens (default 127.0.0.1:8080).", valueName: "host:port"))
+        var listen: String = "127.0.0.1:8080"
+
         func validate() throws {
+            if serve, ListenAddress(listen) == nil { throw ValidationError("--listen: '\(listen)' is not HOST:PORT") }
             guard (2...50).contains(jobs) else { throw ValidationError("--jobs must be between 2 and 50") }
         }
 
         func run() async throws {
             let workspace = try SandboxWorkspace.create(at: directory, copyingMappingsFrom: configurationDirectory)
-            let records = try ImportFileReader().records(fromFileAt: data ?? InstalledFiles.locate(Self.exampleData)?.path ?? Self.exampleData)
+            let dataFile = URL(fileURLWithPath: data ?? InstalledFiles.locate(Self.exampleData)?.path ?? Self.exampleData)
+            let records = try ImportFileReader().records(fromFileAt: dataFile.path)
             let dataset = try DatasetParser().parse(records)
             let chosen = try SandboxJobChoice(dataset: dataset, organisation: OrganisationID(organisation), count: jobs)
             let apiKey = "sandbox-\(UUID().uuidString)"
@@ -81,11 +89,14 @@ extension Atsgate {
                     let environment = [SandboxWorkspace.loxoKeyVariable: apiKey].merging(SandboxWorkspace.bullhornEnvironment(bullhorn.configuration)) { _, new in new }
                     let databaseURL = Self.sandboxDatabase(database, workspace: workspace)
                     return try await StoreLocation(url: databaseURL, environment: ProcessInfo.processInfo.environment).withStore(logger: Logger(label: "atsgate.store")) { store in
-                        let run = try SandboxRun(
+                        var run = try SandboxRun(
                             workspace: workspace, store: store, databaseURL: databaseURL, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment,
                             secondOrganisation: SandboxRun.SecondOrganisation(id: OrganisationID(Self.secondOrganisation), loxo: secondLoxo, bullhorn: secondBullhorn)
                         )
-                        return try await run.play(dataset: dataset, chosen: chosen)
+                        guard serve, let address = ListenAddress(listen) else {
+                            return try await run.play(dataset: dataset, file: dataFile, chosen: chosen)
+                        }
+                        return try await SandboxServer(run: run, address: address).play(dataset: dataset, file: dataFile, chosen: chosen)
                     }
                 }
                 }

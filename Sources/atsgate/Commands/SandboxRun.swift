@@ -33,6 +33,8 @@ struct SandboxRun {
 
     /// Where the store lives, as `--database` would name it, for the printed hints.
     let databaseURL: String
+    /// How the CRM and the operator act; set by `play`'s caller (the store, or the API).
+    var driver: any SandboxDriver
 
     init(
         workspace: SandboxWorkspace, store: any GatewayStore, databaseURL: String, fake: FakeLoxo, bullhorn: FakeBullhorn, mailbox: SandboxMailbox?,
@@ -51,12 +53,13 @@ struct SandboxRun {
             catalog: catalog, factory: ConnectorFactory(environment: environment, client: .shared, configurationDirectory: workspace.directory, store: store),
             store: store, keyring: keyring
         )
+        driver = StoreDriver(store: store, catalog: catalog)
         var logger = Logger(label: "atsgate.sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["ATSGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         self.logger = logger
     }
 
-    func play(dataset: CRMDataset, chosen: SandboxJobChoice) async throws -> Outcome {
+    func play(dataset: CRMDataset, file: URL, chosen: SandboxJobChoice) async throws -> Outcome {
         print("""
         atsgate sandbox
           fake Loxo:  \(fake.baseURL)/api/\(fake.agencySlug) (in this process, loopback only)
@@ -68,7 +71,7 @@ struct SandboxRun {
         """)
 
         step("import the example CRM")
-        let summary = try await store.importDataset(dataset, planner: planner, actor: "sandbox")
+        let summary = try await driver.importData(dataset, file: file)
         print("\(summary.companies.inserted) companies, \(summary.people.inserted) people, \(summary.jobs.inserted) jobs imported")
 
         step("qualify \(chosen.first) and deliver it: a clean run creates its company, the job and its hiring contacts at Loxo, and a ClientCorporation, a ClientContact and a JobOrder at Bullhorn (after its OAuth login)")
@@ -93,8 +96,8 @@ struct SandboxRun {
         let failed = try await rows().filter { $0.status == .failed }
         if !failed.isEmpty {
             step("an operator replays the failed row(s): atsgate outbox replay --failed")
-            let replayed = try await store.replay(.failed(target: nil, errorKind: nil, failedSince: nil), dryRun: false, actor: "sandbox-operator", now: Date())
-            print("replayed \(replayed.map { "#\($0.id) (\($0.jobID))" }.joined(separator: ", "))")
+            let replayed = try await driver.replayFailed(in: chosen.organisationID)
+            print("replayed \(replayed.joined(separator: ", "))")
             try await deliver()
         }
 
@@ -145,8 +148,6 @@ struct SandboxRun {
         return Outcome(everyJobOnce: check.passed)
     }
 
-    private var planner: QualificationPlanner { QualificationPlanner(catalog: catalog, now: Date()) }
-
     private func openJobs(of organisation: OrganisationID, in dataset: CRMDataset, count: Int) -> [JobID] {
         let open: [Job] = dataset.jobs.map(\.value).filter { (job: Job) in
             job.organisationID == organisation && job.status == .open && job.qualificationStatus == .new
@@ -193,10 +194,7 @@ struct SandboxRun {
 
     private func decide(_ decision: QualificationDecision, _ jobs: [JobID], in organisationID: OrganisationID, targets: [TargetName] = []) async throws {
         for job in jobs {
-            _ = try await store.apply(
-                QualificationCommand(organisationID: organisationID, jobID: job, decision: decision, targets: targets, actor: "sandbox@recruiter.example"),
-                planner: planner
-            )
+            try await driver.decide(decision, job: job, in: organisationID, targets: targets)
         }
         print("\(decision == .close ? "closed" : "qualified") \(jobs.map(\.rawValue).joined(separator: ", "))")
     }
