@@ -90,6 +90,7 @@ extension Atsgate {
                     let port = channel.localAddress?.port ?? address.port
                     let host = address.host.contains(":") ? "[\(address.host)]" : address.host
                     FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                    logger.info("listening", metadata: ["url": "http://\(host):\(port)"])
                 },
                 logger: logger
             )

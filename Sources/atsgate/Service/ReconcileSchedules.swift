@@ -17,11 +17,13 @@ final class ReconcileSchedules: Service, CustomStringConvertible {
     private let tick: Duration
     private let logger: Logger
 
-    init(store: any GatewayStore, catalog: TargetCatalog, launcher: BackgroundReconciles, tick: Duration = .seconds(15), logger: Logger) {
+    /// Looks for due runs every `tick`: by default a quarter of the shortest `reconcile.every`, between 0.25 s and 15 s.
+    init(store: any GatewayStore, catalog: TargetCatalog, launcher: BackgroundReconciles, tick: Duration? = nil, logger: Logger) {
         self.store = store
         self.catalog = catalog
         self.launcher = launcher
-        self.tick = tick
+        let shortest = catalog.enabledTargets.compactMap { catalog[$0]?.reconcile.every }.min() ?? .seconds(60)
+        self.tick = tick ?? min(.seconds(15), max(.milliseconds(250), shortest / 4))
         self.logger = logger
     }
 
