@@ -125,11 +125,12 @@ extension PostgresStore: ReconcileStore {
         }
     }
 
-    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, limit: Int) async throws -> [ReconcileRun] {
+    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, before: Int64?, limit: Int) async throws -> [ReconcileRun] {
         try await read { connection in
             var conditions = PostgresConditions()
             conditions.add("organisation_id", organisationID?.rawValue)
             conditions.add("target", target?.rawValue)
+            conditions.add("id", before, comparison: "<")
             let select = """
                 SELECT id, organisation_id, target, started_at, finished_at, status, partial_reason, applied, remote_jobs_listed,
                        local_jobs_compared, finding_counts::text AS finding_counts

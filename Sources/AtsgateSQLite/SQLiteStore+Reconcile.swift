@@ -126,11 +126,12 @@ extension SQLiteStore: ReconcileStore {
         }
     }
 
-    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, limit: Int) async throws -> [ReconcileRun] {
+    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, before: Int64?, limit: Int) async throws -> [ReconcileRun] {
         try await read { db in
             var conditions = SQLConditions()
             conditions.add("organisation_id = ?", organisationID?.rawValue)
             conditions.add("target = ?", target?.rawValue)
+            conditions.add("id < ?", before)
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM reconcile_runs\(conditions.whereClause) ORDER BY id DESC LIMIT ?", arguments: conditions.arguments + [limit]
             ).map(ReconcileRun.init(row:))

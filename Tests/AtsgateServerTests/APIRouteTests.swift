@@ -169,6 +169,29 @@ struct APIRouteTests {
     }
 }
 
+extension APIRouteTests {
+    @Test("Reconcile runs page newest first, and one run shows its findings")
+    func reconcileRuns() async throws {
+        let harness = try await ServerHarness.make()
+        let launcher = harness.reconciles.launcher(store: harness.store)
+        var launched: [Int] = []
+        for _ in 0..<3 { launched.append(Int(try await launcher.launch(organisationID: "org-a", target: Fixtures.loxo, apply: false, actor: "t"))) }
+        let ids = launched
+        try await harness.withClient { client in
+            let key = harness.key("org-a", .reader)
+            let first = try await client.send(.get, "/v1/reconcile-runs?limit=2", key: key)
+            #expect(first.data.compactMap { $0["id"] as? Int } == [ids[2], ids[1]])
+            let cursor = try #require(first.json["next_cursor"] as? String)
+            let second = try await client.send(.get, "/v1/reconcile-runs?limit=2&cursor=\(cursor)", key: key)
+            #expect(second.data.compactMap { $0["id"] as? Int } == [ids[0]])
+            #expect(second.json["next_cursor"] is NSNull)
+            let run = try await client.send(.get, "/v1/reconcile-runs/\(ids[0])", key: key)
+            #expect((run.json["findings"] as? [[String: Any]])?.first?["category"] as? String == "orphan_remote")
+            #expect((run.json["run"] as? [String: Any])?["status"] as? String == "completed")
+        }
+    }
+}
+
 private struct SlowReadiness: ReadinessProbe {
     func check() async -> [ReadinessCheck] {
         try? await Task.sleep(for: .seconds(5))

@@ -68,7 +68,8 @@ public protocol ReconcileStore: Sendable {
     /// under way (or no longer applies) are left out. Returns how many rows changed.
     func applyRepairs(_ findings: [ReconcileFinding], organisationID: OrganisationID, target: TargetName, runID: Int64, actor: String, now: Date) async throws -> Int
 
-    func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, limit: Int) async throws -> [ReconcileRun]
+    /// Runs, newest first; with `before`, only runs with a smaller id (the next page).
+    func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, before: Int64?, limit: Int) async throws -> [ReconcileRun]
     func reconcileFindings(runID: Int64) async throws -> [ReconcileFinding]
 }
 
@@ -84,5 +85,18 @@ public struct ReconcileRunConflict: Error, Hashable, Sendable, CustomStringConve
 
     public var description: String {
         "reconcile run #\(runID) of this target has been running since \(startedAt.formatted(.iso8601)); never two at once"
+    }
+}
+
+extension ReconcileStore {
+    /// The newest runs.
+    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, limit: Int) async throws -> [ReconcileRun] {
+        try await reconcileRuns(organisationID: organisationID, target: target, before: nil, limit: limit)
+    }
+
+    /// One run of the organisation, `nil` when it has no such run (another organisation's included).
+    public func reconcileRun(id: Int64, organisationID: OrganisationID) async throws -> ReconcileRun? {
+        guard id < Int64.max else { return nil }
+        return try await reconcileRuns(organisationID: organisationID, target: nil, before: id + 1, limit: 1).first { $0.id == id }
     }
 }

@@ -27,7 +27,9 @@ struct ReconcileRoutes {
             let runID = try await server.reconciles.launch(
                 organisationID: caller.organisationID, target: target, apply: body.apply ?? false, actor: "api:\(caller.id)"
             )
-            guard let run = try await ownRun(runID, caller: caller) else { throw Problem.notFound("reconcile run \(runID)") }
+            guard let run = try await server.store.reconcileRun(id: runID, organisationID: caller.organisationID) else {
+                throw Problem.notFound("reconcile run \(runID)")
+            }
             return try jsonResponse(ReconcileRunReport(run), status: .accepted, location: "/v1/reconcile-runs/\(runID)")
         })
         group.get("reconcile-runs", use: server.timed { request, context in
@@ -35,21 +37,18 @@ struct ReconcileRoutes {
             let page = try PageRequest(request)
             let target = try OutboxQuery.target(request.query("target"), pointer: "target")
             // Newest first: the cursor is the last run shown, and the next page holds older ones.
-            let runs = try await server.store.reconcileRuns(organisationID: caller.organisationID, target: target, limit: Int.max)
-                .filter { run in page.after.map { run.id < $0 } ?? true }
-            return try jsonResponse(Page(Array(runs.prefix(page.limit + 1)), limit: page.limit, id: \.id, item: ReconcileRunReport.init))
+            let runs = try await server.store.reconcileRuns(organisationID: caller.organisationID, target: target, before: page.after, limit: page.limit + 1)
+            return try jsonResponse(Page(runs, limit: page.limit, id: \.id, item: ReconcileRunReport.init))
         })
         group.get("reconcile-runs/:id", use: server.timed { request, context in
             let caller = try context.caller()
             let text = try context.parameters.require("id")
-            guard let id = Int64(text), let run = try await ownRun(id, caller: caller) else { throw Problem.notFound("reconcile run \(text)") }
+            guard let id = Int64(text), let run = try await server.store.reconcileRun(id: id, organisationID: caller.organisationID) else {
+                throw Problem.notFound("reconcile run \(text)")
+            }
             let findings = try await server.store.reconcileFindings(runID: id)
             return try jsonResponse(RunWithFindings(run: ReconcileRunReport(run), findings: findings.map(ReconcileFindingReport.init)))
         })
-    }
-
-    private func ownRun(_ id: Int64, caller: APIKeyRecord) async throws -> ReconcileRun? {
-        try await server.store.reconcileRuns(organisationID: caller.organisationID, target: nil, limit: Int.max).first { $0.id == id }
     }
 }
 

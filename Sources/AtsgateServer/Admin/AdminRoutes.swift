@@ -129,7 +129,7 @@ struct AdminRoutes {
         admin.get("reconcile-runs/:id", use: server.timed { request, context in
             guard let (_, session) = try await signedIn(request) else { return redirect("/admin/sign-in") }
             guard let id = context.parameters.get("id").flatMap(Int64.init),
-                  let run = try await server.store.reconcileRuns(organisationID: session.organisationID, target: nil, limit: Int.max).first(where: { $0.id == id })
+                  let run = try await server.store.reconcileRun(id: id, organisationID: session.organisationID)
             else { return notFound(session, "No such reconcile run.") }
             let findings = try await server.store.reconcileFindings(runID: id)
             var context = base(session, title: "Reconcile run #\(run.id)")

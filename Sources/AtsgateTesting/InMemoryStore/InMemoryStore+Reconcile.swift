@@ -66,10 +66,11 @@ extension InMemoryStore: ReconcileStore {
         }
     }
 
-    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, limit: Int) async throws -> [ReconcileRun] {
+    public func reconcileRuns(organisationID: OrganisationID?, target: TargetName?, before: Int64?, limit: Int) async throws -> [ReconcileRun] {
         try read { state in
             state.reconcileRuns.values.map(\.run)
                 .filter { run in (organisationID.map { $0 == run.organisationID } ?? true) && (target.map { $0 == run.target } ?? true) }
+                .filter { run in before.map { run.id < $0 } ?? true }
                 .sorted { $0.id > $1.id }
                 .limited(to: limit)
         }
