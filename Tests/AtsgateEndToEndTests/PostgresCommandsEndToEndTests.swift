@@ -18,7 +18,7 @@ struct PostgresCommandsEndToEndTests {
             #expect(migrated.exitCode == 0, "\(migrated.stderr)")
             #expect(migrated.stdout.contains("(PostgreSQL 1"), "\(migrated.stdout)")
             #expect(migrated.stdout.contains("synchronous_commit: on"), "\(migrated.stdout)")
-            #expect(migrated.stdout.contains("migrations applied (3 of 3)"), "\(migrated.stdout)")
+            #expect(migrated.stdout.contains("migrations applied (4 of 4)"), "\(migrated.stdout)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: atsgate.workingDirectory.path).isEmpty, "no SQLite file was made")
     }

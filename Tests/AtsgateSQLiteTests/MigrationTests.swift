@@ -17,8 +17,9 @@ struct MigrationTests {
         #expect(durability.synchronous == 2)
         let tables = try await temporary.snapshot().tables.keys.sorted()
         #expect(tables == [
-            "audit_log", "companies", "company_contact_associations", "connection_states", "connections", "creation_claims", "decision_maker_notifications", "external_refs",
-            "grdb_migrations", "job_external_submissions", "jobs", "organisations", "people", "reconcile_findings",
+            "api_keys", "audit_log", "companies", "company_contact_associations", "connection_states", "connections", "creation_claims",
+            "decision_maker_notifications", "external_refs", "grdb_migrations", "idempotency_keys", "job_external_submissions", "jobs",
+            "organisations", "people", "reconcile_findings",
             "reconcile_runs", "submission_attempts", "target_credentials", "target_states",
         ])
         let foreignKeys = try await store.reader.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }

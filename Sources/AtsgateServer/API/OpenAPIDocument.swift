@@ -28,6 +28,7 @@ enum OpenAPIDocument {
         * Lists are paged: `?limit=` (1–500, default 50) and `?cursor=` (the `next_cursor` of the
           previous page, `null` on the last one).
         * Query parameters given with an empty value count as not given.
+        * Ids are kept exactly as given; they are not blank and hold no U+0000.
         * Bodies above the server's upload limit (16 MiB by default) are refused with 413; a request
           that takes longer than the server's request timeout (30 s by default) is answered 503.
       license:
@@ -470,6 +471,7 @@ enum OpenAPIDocument {
                   - const: ""
             - name: job_id
               in: query
+              description: Only this job's rows.
               schema:
                 type: string
             - $ref: "#/components/parameters/Limit"
@@ -1082,16 +1084,19 @@ enum OpenAPIDocument {
           pattern: '^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$'
         RequiredId:
           type: string
+          description: Not blank; no U+0000.
           minLength: 1
           maxLength: 200
-          pattern: '[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
+          pattern: '^[^\u0000]*[^\u0000\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$'
         RequiredText:
           type: string
           maxLength: 500
           pattern: '[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
         OptionalId:
           type: [string, "null"]
+          description: No U+0000.
           maxLength: 200
+          pattern: '^[^\u0000]*$'
         OptionalText:
           type: [string, "null"]
           maxLength: 500
@@ -1456,6 +1461,7 @@ enum OpenAPIDocument {
               items:
                 type: string
                 minLength: 1
+                pattern: '^[^\u0000]+$'
             targets:
               type: [array, "null"]
               items:
@@ -1922,5 +1928,6 @@ enum OpenAPIDocument {
                     type: boolean
                   detail:
                     type: string
+
     """#
 }
