@@ -1,5 +1,6 @@
 import AtsgateTesting
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -96,6 +97,48 @@ struct ServeEndToEndTests {
                 }
             }
         }
+    }
+
+    @Test("sandbox --serve drives the demo through the API, prints the admin page, serves it, and stops on SIGINT")
+    func sandboxServe() async throws {
+        let atsgate = try AtsgateProcess()
+        defer { atsgate.removeWorkingDirectory() }
+        let process = Process()
+        process.executableURL = AtsgateProcess.executable
+        process.arguments = [
+            "sandbox", "--serve", "--listen", "127.0.0.1:0", "--jobs", "3", "--directory", atsgate.workingDirectory.appendingPathComponent("sandbox").path,
+            "--config", AtsgateProcess.repositoryRoot.path,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let printed = Mutex("")
+        let (ready, readyFound) = AsyncStream.makeStream(of: Void.self)
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                readyFound.finish()
+                return
+            }
+            let text = printed.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 }
+            if text.contains("press Ctrl-C") { readyFound.finish() }
+        }
+        let (exit, exited) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { exited.yield($0.terminationStatus); exited.finish() }
+        try process.run()
+        for await _ in ready {}
+        let text = printed.withLock { $0 }
+        #expect(text.contains("the demo is driven through the API at http://127.0.0.1:"))
+        #expect(text.contains("ok: each of the 3 qualified jobs is at Loxo exactly once"), "\(text.suffix(2_000))")
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("admin page: ") })
+        let admin = String(line.dropFirst("admin page: ".count).prefix { !$0.isWhitespace })
+        let (data, response) = try await URLSession.shared.data(from: try #require(URL(string: admin + "/sign-in")))
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("Operator API key"))
+        kill(process.processIdentifier, SIGINT)
+        var status: Int32 = -1
+        for await code in exit { status = code }
+        #expect(status == 0)
     }
 
     struct Run {
