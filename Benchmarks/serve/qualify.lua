@@ -12,6 +12,9 @@
 
 local threads = {}
 local counter = 0
+-- Read in every Lua state: each thread's, and the main one that runs setup() and done().
+first = tonumber(os.getenv("FIRST") or "1")
+stride = tonumber(os.getenv("STRIDE") or "100000")
 
 function setup(thread)
   thread:set("id", counter)
@@ -21,8 +24,6 @@ end
 
 function init(args)
   key = os.getenv("KEY") or error("set KEY to a crm API key")
-  first = tonumber(os.getenv("FIRST") or "1")
-  stride = tonumber(os.getenv("STRIDE") or "100000")
   next_id = first + id * stride
   last_id = next_id - 1
   sent = 0
@@ -58,7 +59,7 @@ function done(summary, latency, requests)
     table.insert(ranges, (first + thread:get("id") * stride) .. ".." .. thread:get("last_id"))
   end
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
-  io.write(string.format("RESULT requests=%d non2xx=%d errors=%d ids=%s p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f rps=%.1f\n",
+  io.write(string.format("RESULT requests=%d non2xx=%d errors=%d ids=%s p50=%.2f p90=%.2f p99=%.2f rps=%.1f\n",
     summary.requests, non, errors, table.concat(ranges, ","),
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
     summary.requests / (summary.duration / 1e6)))

@@ -395,6 +395,7 @@ enum PostgresMigrations {
         created_at timestamptz NOT NULL,
         status integer,
         content_type text,
+        location text,
         body bytea,
         PRIMARY KEY (organisation_id, key)
     );

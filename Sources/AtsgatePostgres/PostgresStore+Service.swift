@@ -78,28 +78,31 @@ extension PostgresStore: IdempotencyStore {
                 INSERT INTO idempotency_keys (organisation_id, key, request_hash, created_at)
                 VALUES (\(organisationID.rawValue), \(key), \(requestHash), \(now))
                 ON CONFLICT (organisation_id, key) DO UPDATE
-                SET request_hash = excluded.request_hash, created_at = excluded.created_at, status = NULL, content_type = NULL, body = NULL
+                SET request_hash = excluded.request_hash, created_at = excluded.created_at, status = NULL, content_type = NULL, location = NULL, body = NULL
                 WHERE idempotency_keys.created_at < \(expiredBefore)
                    OR (idempotency_keys.status IS NULL AND idempotency_keys.created_at < \(abandonedBefore))
                 RETURNING 1
                 """, logger: logger).decodeSingle(Int.self) != nil
             if claimed { return .claimed }
             guard let row = try await connection.query("""
-                SELECT request_hash, status, content_type, body FROM idempotency_keys
+                SELECT request_hash, status, content_type, location, body FROM idempotency_keys
                 WHERE organisation_id = \(organisationID.rawValue) AND key = \(key)
                 """, logger: logger).collect(table: "idempotency_keys", { $0 }).first
             else { return .inProgress }
             guard try row.required("request_hash", as: String.self) == requestHash else { return .usedForAnotherRequest }
             guard let status = try row.optional("status", as: Int.self) else { return .inProgress }
             let body = try row.optional("body", as: ByteBuffer.self).map { Data($0.readableBytesView) } ?? Data()
-            return .answered(RecordedResponse(status: status, contentType: try row.optional("content_type") ?? "application/json", body: body))
+            return .answered(RecordedResponse(
+                status: status, contentType: try row.optional("content_type") ?? "application/json", location: try row.optional("location"), body: body
+            ))
         }
     }
 
     public func recordIdempotentResponse(_ response: RecordedResponse, key: String, organisationID: OrganisationID) async throws {
         try await write { connection in
             try await connection.query("""
-                UPDATE idempotency_keys SET status = \(response.status), content_type = \(response.contentType), body = \(ByteBuffer(bytes: response.body))
+                UPDATE idempotency_keys
+                SET status = \(response.status), content_type = \(response.contentType), location = \(response.location), body = \(ByteBuffer(bytes: response.body))
                 WHERE organisation_id = \(organisationID.rawValue) AND key = \(key)
                 """, logger: logger)
         }

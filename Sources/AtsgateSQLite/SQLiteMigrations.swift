@@ -382,6 +382,7 @@ enum SQLiteMigrations {
         created_at TEXT NOT NULL,
         status INTEGER,
         content_type TEXT,
+        location TEXT,
         body BLOB,
         PRIMARY KEY (organisation_id, key)
     ) STRICT;

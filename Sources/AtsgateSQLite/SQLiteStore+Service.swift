@@ -76,7 +76,9 @@ extension SQLiteStore: IdempotencyStore {
                 if !forgotten {
                     guard row["request_hash"] == requestHash else { return .usedForAnotherRequest }
                     guard let status else { return .inProgress }
-                    return .answered(RecordedResponse(status: status, contentType: row["content_type"] ?? "application/json", body: row["body"] ?? Data()))
+                    return .answered(RecordedResponse(
+                        status: status, contentType: row["content_type"] ?? "application/json", location: row["location"], body: row["body"] ?? Data()
+                    ))
                 }
                 try db.cachedExecute(sql: "DELETE FROM idempotency_keys WHERE organisation_id = ? AND key = ?", arguments: arguments)
             }
@@ -91,8 +93,8 @@ extension SQLiteStore: IdempotencyStore {
     public func recordIdempotentResponse(_ response: RecordedResponse, key: String, organisationID: OrganisationID) async throws {
         try await write { db in
             try db.cachedExecute(
-                sql: "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE organisation_id = ? AND key = ?",
-                arguments: [response.status, response.contentType, response.body, organisationID.rawValue, key]
+                sql: "UPDATE idempotency_keys SET status = ?, content_type = ?, location = ?, body = ? WHERE organisation_id = ? AND key = ?",
+                arguments: [response.status, response.contentType, response.location, response.body, organisationID.rawValue, key]
             )
         }
     }

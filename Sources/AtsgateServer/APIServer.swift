@@ -66,13 +66,15 @@ public struct APIServer: Sendable {
 
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        let table = RouteTable()
         router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: table))
         router.add(middleware: UploadLimitMiddleware(limit: configuration.maxUploadSize))
 
-        OperationsRoutes(server: self).add(to: router)
-        let api = router.group("v1")
+        let routes = Routes(methods: router, prefix: "", table: table)
+        OperationsRoutes(server: self).add(to: routes)
+        let api = routes.group("v1")
             .add(middleware: AuthenticationMiddleware(store: store))
             .add(middleware: IdempotencyMiddleware(store: store))
         CRMRoutes(server: self).add(to: api)
@@ -80,7 +82,7 @@ public struct APIServer: Sendable {
         OutboxRoutes(server: self).add(to: api)
         ReconcileRoutes(server: self).add(to: api)
         TargetRoutes(server: self).add(to: api)
-        AdminRoutes(server: self).add(to: router)
+        AdminRoutes(server: self).add(to: routes)
         return router
     }
 

@@ -192,6 +192,30 @@ extension APIRouteTests {
     }
 }
 
+extension APIRouteTests {
+    @Test("A known path asked with another method is a 405 naming the methods it takes; path ids are percent-decoded; NULs are refused")
+    func methodsPathsAndNUL() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.withClient { client in
+            let key = harness.key("org-a", .crm)
+            let wrong = try await client.send(.delete, "/v1/outbox", key: key)
+            #expect(wrong.status == .methodNotAllowed)
+            #expect(wrong.headers[.allow] == "GET")
+            #expect(try await client.send(.patch, "/v1/jobs/job-1", key: key).headers[.allow] == "GET, PUT")
+            #expect(try await client.send(.get, "/v1/nothing-here", key: key).status == .notFound)
+            let decoded = try await client.send(.get, "/v1/jobs/job%2D1", key: key)
+            #expect((decoded.json["job"] as? [String: Any])?["id"] as? String == "job-1")
+            let nulInBody = try await client.send(.put, "/v1/companies/cmp-9", key: key, body: #"{"name": "Acme\u0000Evil"}"#)
+            #expect(nulInBody.status == .unprocessableContent)
+            #expect(nulInBody.pointers == ["/name"])
+            let nulInBulk = try await client.send(.post, "/v1/qualifications", key: key, body: #"{"job_ids": ["job-1\u0000x"]}"#)
+            #expect(nulInBulk.status == .unprocessableContent)
+            #expect(try await client.send(.get, "/v1/jobs/job-1%00x", key: key).status == .notFound)
+        }
+        #expect(try await harness.store.jobSnapshot(organisationID: "org-a", jobID: "job-1")?.job.qualificationStatus == .new)
+    }
+}
+
 private struct SlowReadiness: ReadinessProbe {
     func check() async -> [ReadinessCheck] {
         try? await Task.sleep(for: .seconds(5))

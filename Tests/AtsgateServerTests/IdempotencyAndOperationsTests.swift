@@ -52,6 +52,21 @@ struct IdempotencyAndOperationsTests {
         #expect(try await harness.store.auditLog().filter { $0.action == .jobQualified }.count == 1)
     }
 
+    @Test("A replayed 202 keeps its Location; another API key repeating the key is refused, not answered")
+    func replayedHeadersAndCallers() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.withClient { client in
+            let started = try await client.send(.post, "/v1/reconcile-runs", key: harness.key("org-a", .operator), body: #"{"target": "loxo"}"#, headers: [Self.idempotencyKey: "run-1"])
+            #expect(started.status == .accepted)
+            let replayed = try await client.send(.post, "/v1/reconcile-runs", key: harness.key("org-a", .operator), body: #"{"target": "loxo"}"#, headers: [Self.idempotencyKey: "run-1"])
+            #expect(replayed.status == .accepted)
+            #expect(replayed.headers[.location] == started.headers[.location])
+            let reader = try await client.send(.post, "/v1/reconcile-runs", key: harness.key("org-a", .reader), body: #"{"target": "loxo"}"#, headers: [Self.idempotencyKey: "run-1"])
+            #expect(reader.status == .unprocessableContent)
+        }
+        #expect(harness.reconciles.launches.withLock { $0.count } == 1)
+    }
+
     @Test("/healthz answers; /readyz says which check failed with a 503")
     func health() async throws {
         let harness = try await ServerHarness.make()

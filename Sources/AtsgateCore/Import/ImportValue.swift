@@ -8,6 +8,8 @@ public enum ImportValue: Hashable, Sendable {
     case string(String)
     /// An array or object where a scalar was expected.
     case nested
+    /// A JSON number no `Decimal` holds (`1e300`).
+    case numberOutOfRange
 
     var kindDescription: String {
         switch self {
@@ -16,6 +18,7 @@ public enum ImportValue: Hashable, Sendable {
         case .number: "a number"
         case .string: "a string"
         case .nested: "an array or object"
+        case .numberOutOfRange: "a number too large or too small to store"
         }
     }
 }
@@ -31,6 +34,8 @@ extension ImportValue: Decodable {
             self = .number(number)
         } else if let string = try? container.decode(String.self) {
             self = .string(string)
+        } else if (try? container.decode(Double.self)) != nil {
+            self = .numberOutOfRange
         } else {
             self = .nested
         }

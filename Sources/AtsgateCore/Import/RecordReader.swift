@@ -41,6 +41,11 @@ struct RecordReader {
         case .string(let raw):
             let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return nil }
+            // SQLite would cut the text at a NUL: `a\u{0}b` would name record `a`.
+            guard !trimmed.unicodeScalars.contains("\u{0}") else {
+                fail(field, "must not contain a NUL character (U+0000)")
+                return nil
+            }
             guard trimmed.count <= maximumLength else {
                 fail(field, "is longer than \(maximumLength) characters")
                 return nil

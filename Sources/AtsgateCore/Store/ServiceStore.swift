@@ -56,11 +56,14 @@ public protocol APIKeyStore: Sendable {
 public struct RecordedResponse: Hashable, Sendable {
     public var status: Int
     public var contentType: String
+    /// The `Location` header (a 202's run), if the answer had one.
+    public var location: String?
     public var body: Data
 
-    public init(status: Int, contentType: String, body: Data) {
+    public init(status: Int, contentType: String, location: String? = nil, body: Data) {
         self.status = status
         self.contentType = contentType
+        self.location = location
         self.body = body
     }
 }

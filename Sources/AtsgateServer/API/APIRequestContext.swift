@@ -31,3 +31,14 @@ public struct APIRequestContext: RequestContext {
         return caller
     }
 }
+
+extension APIRequestContext {
+    /// The path's `{name}` segment, percent-decoded. One that does not decode, is blank or holds
+    /// a NUL names nothing: 404.
+    func pathID(_ name: String = "id") throws(Problem) -> String {
+        guard let raw = parameters.get(name), let decoded = raw.removingPercentEncoding,
+              !decoded.trimmingCharacters(in: .whitespaces).isEmpty, !decoded.unicodeScalars.contains("\u{0}")
+        else { throw Problem.notFound("'\(parameters.get(name) ?? "")'") }
+        return decoded
+    }
+}

@@ -8,23 +8,23 @@ import Hummingbird
 struct CRMRoutes {
     let server: APIServer
 
-    func add(to group: RouterGroup<APIRequestContext>) {
-        group.put("companies/:id", use: server.timed { request, context in
+    func add(to routes: Routes) {
+        routes.put("companies/:id", use: server.timed { request, context in
             try await putEntity(.companies, request: request, context: context)
         })
-        group.put("people/:id", use: server.timed { request, context in
+        routes.put("people/:id", use: server.timed { request, context in
             try await putEntity(.people, request: request, context: context)
         })
-        group.put("jobs/:id", use: server.timed { request, context in
+        routes.put("jobs/:id", use: server.timed { request, context in
             try await putEntity(.jobs, request: request, context: context)
         })
-        group.put("associations", use: server.timed { request, context in
+        routes.put("associations", use: server.timed { request, context in
             try await putEntity(.associations, request: request, context: context)
         })
-        group.post("import", use: server.timed { request, context in
+        routes.post("import", use: server.timed { request, context in
             try await importDocument(request: request, context: context)
         })
-        group.get("jobs/:id", use: server.timed { request, context in
+        routes.get("jobs/:id", use: server.timed { request, context in
             try await showJob(request: request, context: context)
         })
     }
@@ -35,7 +35,10 @@ struct CRMRoutes {
         var fields = try await decodeBody([String: ImportValue].self, from: request, context: context)
         var issues: [Problem.FieldError] = []
         try claim(&fields, field: "organisation_id", value: caller.organisationID.rawValue, pointer: "/organisation_id", issues: &issues)
-        if entity != .associations, let id = context.parameters.get("id") {
+        if entity != .associations {
+            guard let id = try? context.pathID() else {
+                throw Problem.invalid("the path's id is blank, holds a NUL or is not valid percent-encoding", errors: [.init(pointer: "id", detail: "not a usable id")])
+            }
             try claim(&fields, field: "id", value: id, pointer: "/id", issues: &issues)
         }
         guard issues.isEmpty else { throw Problem.invalid("nothing was stored: the record names another record than the path and key", errors: issues) }
@@ -92,7 +95,7 @@ struct CRMRoutes {
 
     private func showJob(request: Request, context: APIRequestContext) async throws -> Response {
         let caller = try context.caller()
-        let jobID = JobID(try context.parameters.require("id"))
+        let jobID = JobID(try context.pathID())
         guard let stored = try await server.store.job(organisationID: caller.organisationID, jobID: jobID) else {
             throw Problem.notFound("job '\(jobID)'")
         }

@@ -25,13 +25,13 @@ struct DecisionRoutes {
         var results: [QualificationReport]
     }
 
-    func add(to group: RouterGroup<APIRequestContext>) {
+    func add(to routes: Routes) {
         for decision in QualificationDecision.allCases {
-            group.post("jobs/:id/\(decision.rawValue)", use: server.timed { request, context in
+            routes.post("jobs/:id/\(decision.rawValue)", use: server.timed { request, context in
                 try await decide(decision, request: request, context: context)
             })
         }
-        group.post("qualifications", use: server.timed { request, context in
+        routes.post("qualifications", use: server.timed { request, context in
             try await qualifyMany(request: request, context: context)
         })
     }
@@ -39,9 +39,10 @@ struct DecisionRoutes {
     private func decide(_ decision: QualificationDecision, request: Request, context: APIRequestContext) async throws -> Response {
         let caller = try context.caller(allowing: [.crm])
         let body = try await decodeBody(DecisionBody.self, from: request, context: context, empty: DecisionBody())
+        try Self.refuseNUL(by: body.by, note: body.note)
         let targets = try targetNames(body.targets, decision: decision)
         let command = QualificationCommand(
-            organisationID: caller.organisationID, jobID: JobID(try context.parameters.require("id")), decision: decision,
+            organisationID: caller.organisationID, jobID: JobID(try context.pathID()), decision: decision,
             targets: targets, actor: body.by ?? "api:\(caller.id)", note: body.note
         )
         if decision == .qualify {
@@ -60,9 +61,10 @@ struct DecisionRoutes {
                 .init(pointer: "/job_ids", detail: "1 to \(limit) job ids"),
             ])
         }
-        if let index = body.jobIds.firstIndex(where: \.isEmpty) {
-            throw Problem.invalid("a job id is empty", errors: [.init(pointer: "/job_ids/\(index)", detail: "must not be empty")])
+        if let index = body.jobIds.firstIndex(where: { $0.isEmpty || $0.unicodeScalars.contains("\u{0}") }) {
+            throw Problem.invalid("a job id is empty or holds a NUL", errors: [.init(pointer: "/job_ids/\(index)", detail: "must not be empty or hold a NUL")])
         }
+        try Self.refuseNUL(by: body.by, note: body.note)
         let targets = try targetNames(body.targets, decision: .qualify)
         try await WorkflowError.checkConnections(of: caller.organisationID, to: targets, catalog: server.catalog, store: server.store)
         let commands = body.jobIds.map {
@@ -83,6 +85,13 @@ struct DecisionRoutes {
                 error.code == .jobNotFound ? .notFound : .conflict, "nothing was qualified: \(error.message)",
                 code: error.code == .jobNotFound ? "not-found" : "job-not-open", errors: [.init(pointer: pointer, detail: error.message)]
             )
+        }
+    }
+
+    /// The audit log keeps `by` and `note` as text, which SQLite would cut at a NUL.
+    static func refuseNUL(by: String?, note: String?) throws(Problem) {
+        for (name, value) in [("by", by), ("note", note)] where value?.unicodeScalars.contains("\u{0}") == true {
+            throw Problem.invalid("\(name) holds a NUL character", errors: [.init(pointer: "/\(name)", detail: "must not contain U+0000")])
         }
     }
 

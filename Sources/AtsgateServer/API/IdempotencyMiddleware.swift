@@ -5,7 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `Idempotency-Key` on POST: the same key with the same method, path and body within 24 hours
+/// `Idempotency-Key` on POST: the same key with the same API key, method, path and body within 24 hours
 /// gets the first answer again, without the work being done again; the same key with another
 /// request is a 422; the same request while the first is still running is a 409.
 ///
@@ -32,13 +32,14 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let now = Date()
         let claim = try await store.claimIdempotencyKey(
-            key, organisationID: caller.organisationID, requestHash: Self.hash(request, body: body), now: now,
+            key, organisationID: caller.organisationID, requestHash: Self.hash(request, body: body, caller: caller), now: now,
             expiredBefore: now.addingTimeInterval(-keptFor.timeInterval), abandonedBefore: now.addingTimeInterval(-abandonedAfter.timeInterval)
         )
         switch claim {
         case .answered(let recorded):
             var headers = HTTPFields()
             headers[.contentType] = recorded.contentType
+            if let location = recorded.location { headers[.location] = location }
             headers[Self.replayedHeader] = "true"
             return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
         case .usedForAnotherRequest:
@@ -73,16 +74,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
         var response = response
         try await response.body.write(collector)
         let recorded = RecordedResponse(
-            status: Int(response.status.code), contentType: response.headers[.contentType] ?? "application/json", body: Data(buffer: collector.buffer)
+            status: Int(response.status.code), contentType: response.headers[.contentType] ?? "application/json",
+            location: response.headers[.location], body: Data(buffer: collector.buffer)
         )
         try await store.recordIdempotentResponse(recorded, key: key, organisationID: caller.organisationID)
         response.body = .init(byteBuffer: collector.buffer)
         return response
     }
 
-    static func hash(_ request: Request, body: ByteBuffer) -> String {
+    /// The request as the key must find it again: who sent it (a reader repeating an operator's
+    /// key gets a 422, not the operator's answer), the method, the path with its query, the body.
+    static func hash(_ request: Request, body: ByteBuffer, caller: APIKeyRecord) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data("\(request.method.rawValue) \(request.uri.description)\n".utf8))
+        hasher.update(data: Data("\(caller.id)\n\(request.method.rawValue) \(request.uri.description)\n".utf8))
         hasher.update(data: Data(buffer: body))
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

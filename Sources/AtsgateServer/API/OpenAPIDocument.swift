@@ -21,13 +21,15 @@ enum OpenAPIDocument {
           code (`https://atsgate.dev/problems/invalid-fields`); `errors` lists each bad field as a
           JSON pointer into the request body, or the query parameter's or header's name.
         * `POST` requests may carry an `Idempotency-Key` (1–255 characters): the same key with the same
-          method, path and body within 24 hours gets the first answer again (with
+          API key, method, path and body within 24 hours gets the first answer again (with
           `Idempotency-Replayed: true`) without the work being done twice; the same key with another
           request is 422; the same request while the first is still running is 409. Answers of 500
           and above give the key back.
         * Lists are paged: `?limit=` (1–500, default 50) and `?cursor=` (the `next_cursor` of the
           previous page, `null` on the last one).
         * Query parameters given with an empty value count as not given.
+        * A known path asked with a method it does not take is 405, with `Allow` naming the ones it takes.
+        * Path ids are percent-decoded; one that is blank or holds U+0000 names nothing (404; on `PUT`, 422).
         * Ids are kept exactly as given; they are not blank and hold no U+0000.
         * Bodies above the server's upload limit (16 MiB by default) are refused with 413; a request
           that takes longer than the server's request timeout (30 s by default) is answered 503.
@@ -457,14 +459,14 @@ enum OpenAPIDocument {
                   - const: ""
             - name: target
               in: query
-              description: A target name; a malformed one is 422.
+              description: A target name; a malformed one is 400.
               schema:
                 anyOf:
                   - $ref: "#/components/schemas/TargetName"
                   - const: ""
             - name: error_kind
               in: query
-              description: The kind of the row's last error; an unknown kind is 422.
+              description: The kind of the row's last error; an unknown kind is 400.
               schema:
                 anyOf:
                   - $ref: "#/components/schemas/ErrorKind"
@@ -652,8 +654,8 @@ enum OpenAPIDocument {
               headers:
                 Location:
                   description: |
-                    The run's address, `/v1/reconcile-runs/{id}`. A replay of this answer for the
-                    same `Idempotency-Key` does not repeat it.
+                    The run's address, `/v1/reconcile-runs/{id}`; a replay of this answer for the
+                    same `Idempotency-Key` carries it too.
                   schema:
                     type: string
                 Idempotency-Replayed:
@@ -689,7 +691,7 @@ enum OpenAPIDocument {
           parameters:
             - name: target
               in: query
-              description: Only this target's runs; a malformed name is 422.
+              description: Only this target's runs; a malformed name is 400.
               schema:
                 anyOf:
                   - $ref: "#/components/schemas/TargetName"

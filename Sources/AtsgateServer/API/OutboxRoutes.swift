@@ -14,8 +14,8 @@ struct OutboxRoutes {
         var dryRun: Bool?
     }
 
-    func add(to group: RouterGroup<APIRequestContext>) {
-        group.get("outbox", use: server.timed { request, context in
+    func add(to routes: Routes) {
+        routes.get("outbox", use: server.timed { request, context in
             let caller = try context.caller()
             let page = try PageRequest(request)
             var filter = try OutboxQuery.filter(request)
@@ -25,24 +25,24 @@ struct OutboxRoutes {
             let rows = try await server.store.outboxEntries(matching: filter)
             return try jsonResponse(Page(rows, limit: page.limit, id: \.id, item: OutboxRowReport.init))
         })
-        group.get("outbox/:id", use: server.timed { request, context in
+        routes.get("outbox/:id", use: server.timed { request, context in
             let entry = try await ownEntry(request, context)
             let attempts = try await server.store.attemptHistory(entryID: entry.id)
             return try jsonResponse(OutboxShowReport(row: OutboxRowReport(entry), attempts: attempts.map(AttemptReport.init)))
         })
-        group.post("outbox/:id/replay", use: server.timed { request, context in
+        routes.post("outbox/:id/replay", use: server.timed { request, context in
             let caller = try context.caller(allowing: [.operator])
             let entry = try await ownEntry(request, context)
             let rows = try await server.store.replay(.ids([entry.id]), dryRun: false, actor: "api:\(caller.id)", now: server.now)
             return try jsonResponse(OperatorActionReport(dryRun: false, rows: try await reread(rows)))
         })
-        group.post("outbox/:id/cancel", use: server.timed { request, context in
+        routes.post("outbox/:id/cancel", use: server.timed { request, context in
             let caller = try context.caller(allowing: [.operator])
             let entry = try await ownEntry(request, context)
             let rows = try await server.store.cancel(ids: [entry.id], actor: "api:\(caller.id)", now: server.now)
             return try jsonResponse(OperatorActionReport(dryRun: false, rows: try await reread(rows)))
         })
-        group.post("outbox/replay", use: server.timed { request, context in
+        routes.post("outbox/replay", use: server.timed { request, context in
             let caller = try context.caller(allowing: [.operator])
             let body = try await decodeBody(BulkReplayBody.self, from: request, context: context, empty: BulkReplayBody())
             var filter = OutboxFilter(organisationID: caller.organisationID, status: .failed)
@@ -70,7 +70,7 @@ struct OutboxRoutes {
     /// The row of the path's id, if it is the caller's organisation's.
     private func ownEntry(_ request: Request, _ context: APIRequestContext) async throws -> OutboxEntry {
         let caller = try context.caller()
-        let text = try context.parameters.require("id")
+        let text = try context.pathID()
         guard let id = Int64(text), let entry = try await server.store.outboxEntry(id: id), entry.organisationID == caller.organisationID else {
             throw Problem.notFound("outbox row \(text)")
         }
@@ -88,8 +88,16 @@ enum OutboxQuery {
             }
             filter.status = status
         }
-        filter.target = try target(request.query("target"), pointer: "target")
-        filter.errorKind = try errorKind(request.query("error_kind"), pointer: "error_kind")
+        if let text = request.query("target") {
+            guard let target = TargetName(rawValue: text) else { throw Problem.invalidParameter("target", "'\(text)' is not a target name") }
+            filter.target = target
+        }
+        if let text = request.query("error_kind") {
+            guard let kind = ErrorKind(rawValue: text) else {
+                throw Problem.invalidParameter("error_kind", "must be one of \(ErrorKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.errorKind = kind
+        }
         filter.jobID = request.query("job_id").map { JobID($0) }
         return filter
     }

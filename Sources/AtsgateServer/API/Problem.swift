@@ -21,6 +21,8 @@ public struct Problem: Error, Sendable, HTTPResponseError {
     /// A short code naming the kind of problem, as the last part of `type` (`about:blank` when nil).
     public var code: String?
     public var errors: [FieldError]
+    /// Headers the answer carries besides its content type (`Allow` on a 405).
+    public var headers = HTTPFields()
 
     public init(_ status: HTTPResponse.Status, _ detail: String, code: String? = nil, errors: [FieldError] = []) {
         self.status = status
@@ -42,7 +44,7 @@ public struct Problem: Error, Sendable, HTTPResponseError {
             errors: errors.isEmpty ? nil : errors
         )
         let data = (try? JSONCoding.encoder.encode(body)) ?? Data(#"{"title":"Internal Server Error","status":500}"#.utf8)
-        var headers = HTTPFields()
+        var headers = self.headers
         headers[.contentType] = Self.contentType
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

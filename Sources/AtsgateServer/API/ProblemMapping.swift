@@ -93,12 +93,24 @@ private enum JSONType {
 }
 
 /// Every error a route or middleware throws leaves as `application/problem+json`.
+/// A known path asked with a method it does not take is a 405 naming the ones it takes.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
+
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // Only the router throws this one: routes answer their 404s as problems.
+            guard let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method) else {
+                return Problem(.notFound, "there is no \(request.uri.path)", code: "not-found").response()
+            }
+            let names = allowed.map(\.rawValue).sorted()
+            var problem = Problem(.methodNotAllowed, "\(request.uri.path) takes \(names.joined(separator: ", "))", code: "method-not-allowed")
+            problem.headers[.allow] = names.joined(separator: ", ")
+            return problem.response()
         } catch {
             return ProblemMapping.problem(for: error, logger: context.logger).response()
         }

@@ -16,8 +16,8 @@ struct ReconcileRoutes {
         var findings: [ReconcileFindingReport]
     }
 
-    func add(to group: RouterGroup<APIRequestContext>) {
-        group.post("reconcile-runs", use: server.timed { request, context in
+    func add(to routes: Routes) {
+        routes.post("reconcile-runs", use: server.timed { request, context in
             let caller = try context.caller(allowing: [.operator])
             let body = try await decodeBody(StartBody.self, from: request, context: context)
             guard let target = TargetName(rawValue: body.target), let configuration = server.catalog[target], configuration.isEnabled else {
@@ -32,17 +32,21 @@ struct ReconcileRoutes {
             }
             return try jsonResponse(ReconcileRunReport(run), status: .accepted, location: "/v1/reconcile-runs/\(runID)")
         })
-        group.get("reconcile-runs", use: server.timed { request, context in
+        routes.get("reconcile-runs", use: server.timed { request, context in
             let caller = try context.caller()
             let page = try PageRequest(request)
-            let target = try OutboxQuery.target(request.query("target"), pointer: "target")
+            var target: TargetName?
+            if let text = request.query("target") {
+                guard let name = TargetName(rawValue: text) else { throw Problem.invalidParameter("target", "'\(text)' is not a target name") }
+                target = name
+            }
             // Newest first: the cursor is the last run shown, and the next page holds older ones.
             let runs = try await server.store.reconcileRuns(organisationID: caller.organisationID, target: target, before: page.after, limit: page.limit + 1)
             return try jsonResponse(Page(runs, limit: page.limit, id: \.id, item: ReconcileRunReport.init))
         })
-        group.get("reconcile-runs/:id", use: server.timed { request, context in
+        routes.get("reconcile-runs/:id", use: server.timed { request, context in
             let caller = try context.caller()
-            let text = try context.parameters.require("id")
+            let text = try context.pathID()
             guard let id = Int64(text), let run = try await server.store.reconcileRun(id: id, organisationID: caller.organisationID) else {
                 throw Problem.notFound("reconcile run \(text)")
             }
@@ -74,8 +78,8 @@ struct TargetRoutes {
         var updatedAt: Date
     }
 
-    func add(to group: RouterGroup<APIRequestContext>) {
-        group.get("targets", use: server.timed { _, context in
+    func add(to routes: Routes) {
+        routes.get("targets", use: server.timed { _, context in
             let caller = try context.caller()
             let health = try await server.store.targetHealth()
             let own = Set(try await server.store.connections(organisationID: caller.organisationID).map(\.target))
@@ -90,7 +94,7 @@ struct TargetRoutes {
             }
             return try jsonResponse(["data": reports])
         })
-        group.get("connections", use: server.timed { _, context in
+        routes.get("connections", use: server.timed { _, context in
             let caller = try context.caller()
             let connections = try await server.store.connections(organisationID: caller.organisationID)
             return try jsonResponse(["data": connections.map {

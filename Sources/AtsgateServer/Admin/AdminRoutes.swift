@@ -30,8 +30,8 @@ struct AdminRoutes {
         }
     }
 
-    func add(to router: Router<APIRequestContext>) {
-        let admin = router.group("admin")
+    func add(to routes: Routes) {
+        let admin = routes.group("admin")
         admin.get { request, _ in
             try await signedIn(request) == nil ? redirect("/admin/sign-in") : redirect("/admin/outbox")
         }
@@ -128,7 +128,7 @@ struct AdminRoutes {
         })
         admin.get("reconcile-runs/:id", use: server.timed { request, context in
             guard let (_, session) = try await signedIn(request) else { return redirect("/admin/sign-in") }
-            guard let id = context.parameters.get("id").flatMap(Int64.init),
+            guard let id = (try? context.pathID()).flatMap(Int64.init),
                   let run = try await server.store.reconcileRun(id: id, organisationID: session.organisationID)
             else { return notFound(session, "No such reconcile run.") }
             let findings = try await server.store.reconcileFindings(runID: id)
@@ -266,7 +266,7 @@ struct AdminRoutes {
     }
 
     private func ownEntry(_ context: APIRequestContext, _ session: AdminSession) async throws -> OutboxEntry? {
-        guard let id = context.parameters.get("id").flatMap(Int64.init), let entry = try await server.store.outboxEntry(id: id),
+        guard let id = (try? context.pathID()).flatMap(Int64.init), let entry = try await server.store.outboxEntry(id: id),
               entry.organisationID == session.organisationID else { return nil }
         return entry
     }

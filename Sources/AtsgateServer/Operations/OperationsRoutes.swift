@@ -12,22 +12,22 @@ struct OperationsRoutes {
         var checks: [ReadinessCheck]
     }
 
-    func add(to router: Router<APIRequestContext>) {
-        router.get("healthz") { _, _ in
+    func add(to routes: Routes) {
+        routes.get("healthz") { _, _ in
             try jsonResponse(["status": "ok"])
         }
-        router.get("readyz", use: server.timed { _, _ in
+        routes.get("readyz", use: server.timed { _, _ in
             let checks = await server.readiness.check()
             let ready = checks.allSatisfy(\.ok)
             return try jsonResponse(Readiness(status: ready ? "ready" : "not ready", checks: checks), status: ready ? .ok : .serviceUnavailable)
         })
-        router.get("metrics", use: server.timed { _, _ in
+        routes.get("metrics", use: server.timed { _, _ in
             let text = try await server.metrics.scrape(store: server.store, catalog: server.catalog, now: server.now)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         })
-        router.get("openapi.yaml") { _, _ in
+        routes.get("openapi.yaml") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
