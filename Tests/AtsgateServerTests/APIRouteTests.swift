@@ -202,6 +202,7 @@ extension APIRouteTests {
             #expect(wrong.status == .methodNotAllowed)
             #expect(wrong.headers[.allow] == "GET")
             #expect(try await client.send(.patch, "/v1/jobs/job-1", key: key).headers[.allow] == "GET, PUT")
+            #expect(try await client.send(.get, "/v1/outbox/replay", key: key).headers[.allow] == "POST")
             #expect(try await client.send(.get, "/v1/nothing-here", key: key).status == .notFound)
             let decoded = try await client.send(.get, "/v1/jobs/job%2D1", key: key)
             #expect((decoded.json["job"] as? [String: Any])?["id"] as? String == "job-1")

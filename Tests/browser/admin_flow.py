@@ -26,7 +26,7 @@ import traceback
 from urllib.parse import urlparse, parse_qs
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -99,9 +99,21 @@ class Browser:
         self._drain()
         old = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 15).until(EC.staleness_of(old))
+        WebDriverWait(self.driver, 15).until(self._gone(old))
         WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
         return self._documents()
+
+    @staticmethod
+    def _gone(old):
+        """Like EC.staleness_of, but Chrome may also answer that the node no longer belongs to the
+        document while the next page replaces it: that is gone too."""
+        def check(_driver):
+            try:
+                old.is_enabled()
+                return False
+            except (StaleElementReferenceException, WebDriverException):
+                return True
+        return check
 
     # The page.
 

@@ -18,15 +18,18 @@ final class RouteTable: Sendable {
         }
     }
 
-    /// The methods of the registered path matching `path` (`:name` matches any one segment), or
-    /// nil when no registered path matches.
+    /// The methods of the registered path matching `path` (`:name` matches any one segment; the
+    /// most literal match wins), or nil when no registered path matches.
     func methods(for path: String) -> Set<HTTPRequest.Method>? {
         let asked = Self.segments(path)
         return routes.withLock { routes in
             let matching = routes.filter { route in
                 route.segments.count == asked.count && zip(route.segments, asked).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
             }
-            return matching.isEmpty ? nil : matching.reduce(into: Set()) { $0.formUnion($1.methods) }
+            // As the router: a literal segment wins over a parameter (`/v1/outbox/replay` is not `/v1/outbox/:id`).
+            func literals(_ segments: [String]) -> Int { segments.count { !$0.hasPrefix(":") } }
+            guard let most = matching.map({ literals($0.segments) }).max() else { return nil }
+            return matching.filter { literals($0.segments) == most }.reduce(into: Set()) { $0.formUnion($1.methods) }
         }
     }
 
