@@ -100,7 +100,7 @@ extension PostgresStore: IdempotencyStore {
 
     public func recordIdempotentResponse(_ response: RecordedResponse, key: String, organisationID: OrganisationID) async throws {
         try await write { connection in
-            try await connection.query("""
+            _ = try await connection.query("""
                 UPDATE idempotency_keys
                 SET status = \(response.status), content_type = \(response.contentType), location = \(response.location), body = \(ByteBuffer(bytes: response.body))
                 WHERE organisation_id = \(organisationID.rawValue) AND key = \(key)
@@ -110,7 +110,7 @@ extension PostgresStore: IdempotencyStore {
 
     public func releaseIdempotencyKey(_ key: String, organisationID: OrganisationID) async throws {
         try await write { connection in
-            try await connection.query(
+            _ = try await connection.query(
                 "DELETE FROM idempotency_keys WHERE organisation_id = \(organisationID.rawValue) AND key = \(key) AND status IS NULL", logger: logger
             )
         }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a decision did, for people and for scripts.
 public struct QualificationReport: Encodable, Sendable {

@@ -1,4 +1,4 @@
-public import AtsgateCore
+import AtsgateCore
 import Foundation
 import Metrics
 public import Prometheus

@@ -89,7 +89,7 @@ extension Atsgate {
                     let environment = [SandboxWorkspace.loxoKeyVariable: apiKey].merging(SandboxWorkspace.bullhornEnvironment(bullhorn.configuration)) { _, new in new }
                     let databaseURL = Self.sandboxDatabase(database, workspace: workspace)
                     return try await StoreLocation(url: databaseURL, environment: ProcessInfo.processInfo.environment).withStore(logger: Logger(label: "atsgate.store")) { store in
-                        var run = try SandboxRun(
+                        let run = try SandboxRun(
                             workspace: workspace, store: store, databaseURL: databaseURL, fake: fake, bullhorn: bullhorn, mailbox: mailbox, environment: environment,
                             secondOrganisation: SandboxRun.SecondOrganisation(id: OrganisationID(Self.secondOrganisation), loxo: secondLoxo, bullhorn: secondBullhorn)
                         )
