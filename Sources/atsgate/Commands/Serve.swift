@@ -85,6 +85,8 @@ extension Atsgate {
             )
             let app = Application(
                 router: server.router(),
+                // A connection idle this long (a client that stopped sending mid-request too) is closed.
+                server: .http1(configuration: .init(idleTimeout: .seconds(60))),
                 configuration: .init(address: .hostname(address.host, port: address.port), serverName: "atsgate"),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? address.port
