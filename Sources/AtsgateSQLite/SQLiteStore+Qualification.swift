@@ -64,11 +64,14 @@ extension SQLiteStore: QualificationStore {
         )
     }
 
+    /// The company's contacts with `label`. `CROSS JOIN` makes SQLite start from the company's
+    /// associations: without statistics it chose to walk every person of the organisation and
+    /// probe each one's associations (with 600 people: 155 µs a call, against 11 µs this way).
     static func fetchContacts(of job: Job, label: AssociationLabel, db: Database) throws -> [Person] {
         try db.cachedFetchAll(sql: """
-            SELECT people.* FROM people
-            JOIN company_contact_associations AS a
-              ON a.organisation_id = people.organisation_id AND a.person_id = people.id
+            SELECT people.* FROM company_contact_associations AS a
+            CROSS JOIN people
+              ON people.organisation_id = a.organisation_id AND people.id = a.person_id
             WHERE a.organisation_id = ? AND a.company_id = ? AND a.association_label = ?
             ORDER BY people.id
             """,
