@@ -80,12 +80,11 @@ extension SQLiteStore: QualificationStore {
     }
 
     static func notifiedPeople(_ job: Job, type: NotificationType, db: Database) throws -> Set<PersonID> {
-        let ids = try String.fetchAll(
-            db,
+        let ids = try db.cachedFetchAll(
             sql: "SELECT person_id FROM decision_maker_notifications WHERE organisation_id = ? AND job_id = ? AND notification_type = ?",
             arguments: [job.organisationID.rawValue, job.id.rawValue, type.rawValue]
-        )
-        return Set(ids.map(PersonID.init(rawValue:)))
+        ) { row in PersonID(rawValue: row[0]) }
+        return Set(ids)
     }
 
     // MARK: - Writes shared by the workflow and the import
@@ -153,7 +152,7 @@ extension SQLiteStore: QualificationStore {
         let details = try JSONSerialization.data(withJSONObject: audit.details, options: [.sortedKeys])
         try db.cachedExecute(sql: "INSERT INTO audit_log (organisation_id, occurred_at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [
-                audit.organisationID?.rawValue, audit.occurredAt, audit.actor, audit.action.rawValue, audit.subject,
+                audit.organisationID?.rawValue, audit.occurredAt.storageText, audit.actor, audit.action.rawValue, audit.subject,
                 String(decoding: details, as: UTF8.self),
             ]
         )
