@@ -7,7 +7,7 @@
 -- than STRIDE requests. Each request sends `Authorization: Bearer KEY`, `Content-Type:
 -- application/json` and the body `{}` (qualify for every enabled target). wrk prints
 -- "Non-2xx or 3xx responses: N" when any; done() also prints a line the runner parses:
---   RESULT requests=N non2xx=N errors=N ids=FIRST..LAST
+--   RESULT requests=N non2xx=N errors=N ids=FIRST..LAST,... p50=MS p90=MS p99=MS rps=R
 -- and the first few non-2xx bodies go to stderr.
 
 local threads = {}

@@ -1,5 +1,5 @@
 import AtsgateCore
-import AtsgateServer
+@testable import AtsgateServer
 import AtsgateTesting
 import Foundation
 import HTTPTypes
@@ -111,5 +111,17 @@ struct IdempotencyAndOperationsTests {
                 #expect(answer.body.contains("\n  \(path):"), "\(path) is not in the document")
             }
         }
+    }
+}
+
+@Suite("Small formats")
+struct SmallFormatTests {
+    @Test("Keys hash to lowercase hex SHA-256; durations print in milliseconds with two decimals")
+    func formats() {
+        #expect(APIKeys.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(APIKeys.hex([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(1_234)) == "1.23")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(20_050)) == "20.05")
+        #expect(AccessLogMiddleware.milliseconds(.zero) == "0.00")
     }
 }

@@ -88,7 +88,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         var hasher = SHA256()
         hasher.update(data: Data("\(caller.id)\n\(request.method.rawValue) \(request.uri.description)\n".utf8))
         hasher.update(data: Data(buffer: body))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return APIKeys.hex(hasher.finalize())
     }
 }
 

