@@ -34,12 +34,12 @@ struct CRMRoutes {
         let caller = try context.caller(allowing: [.crm])
         var fields = try await decodeBody([String: ImportValue].self, from: request, context: context)
         var issues: [Problem.FieldError] = []
-        try claim(&fields, field: "organisation_id", value: caller.organisationID.rawValue, pointer: "/organisation_id", issues: &issues)
+        claim(&fields, field: "organisation_id", value: caller.organisationID.rawValue, pointer: "/organisation_id", issues: &issues)
         if entity != .associations {
             guard let id = try? context.pathID() else {
                 throw Problem.invalid("the path's id is blank, holds a NUL or is not valid percent-encoding", errors: [.init(pointer: "id", detail: "not a usable id")])
             }
-            try claim(&fields, field: "id", value: id, pointer: "/id", issues: &issues)
+            claim(&fields, field: "id", value: id, pointer: "/id", issues: &issues)
         }
         guard issues.isEmpty else { throw Problem.invalid("nothing was stored: the record names another record than the path and key", errors: issues) }
         let location = ImportLocation(file: "request body", entity: entity, row: 0, style: .jsonIndex)
@@ -82,7 +82,7 @@ struct CRMRoutes {
     }
 
     /// Sets `field` to `value`, or records an issue when the body names another value.
-    private func claim(_ fields: inout [String: ImportValue], field: String, value: String, pointer: String, issues: inout [Problem.FieldError]) throws {
+    private func claim(_ fields: inout [String: ImportValue], field: String, value: String, pointer: String, issues: inout [Problem.FieldError]) {
         switch fields[field] {
         case nil, .null?:
             fields[field] = .string(value)
