@@ -11,16 +11,19 @@ public struct WorkflowError: Error, Hashable, Sendable, CustomStringConvertible 
 
     public var code: Code
     public var message: String
+    /// The job refused, for `jobNotFound` and `jobNotOpen`: a bulk request names which of its jobs.
+    public var jobID: JobID?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, jobID: JobID? = nil) {
         self.code = code
         self.message = message
+        self.jobID = jobID
     }
 
     public var description: String { message }
 
     public static func jobNotFound(_ job: JobID, organisation: OrganisationID) -> Self {
-        .init(.jobNotFound, "no job '\(job)' in organisation '\(organisation)'")
+        .init(.jobNotFound, "no job '\(job)' in organisation '\(organisation)'", jobID: job)
     }
 
     public static func unknownTarget(_ name: String, configured: [TargetName]) -> Self {
@@ -56,6 +59,6 @@ public struct WorkflowError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public static func jobNotOpen(_ job: JobID, status: JobStatus) -> Self {
-        .init(.jobNotOpen, "job '\(job)' is \(status.rawValue); only open jobs can be qualified")
+        .init(.jobNotOpen, "job '\(job)' is \(status.rawValue); only open jobs can be qualified", jobID: job)
     }
 }

@@ -79,7 +79,7 @@ struct DecisionRoutes {
         } catch let error as WorkflowError where error.code == .jobNotFound || error.code == .jobNotOpen {
             // Name the job in the request: nothing of the batch was stored. Another organisation's
             // job is not found, as everywhere.
-            let index = body.jobIds.firstIndex { error.message.contains("'\($0)'") }
+            let index = error.jobID.flatMap { refused in body.jobIds.firstIndex { $0 == refused.rawValue } }
             let pointer = index.map { "/job_ids/\($0)" } ?? "/job_ids"
             throw Problem(
                 error.code == .jobNotFound ? .notFound : .conflict, "nothing was qualified: \(error.message)",

@@ -88,10 +88,7 @@ enum OutboxQuery {
             }
             filter.status = status
         }
-        if let text = request.query("target") {
-            guard let target = TargetName(rawValue: text) else { throw Problem.invalidParameter("target", "'\(text)' is not a target name") }
-            filter.target = target
-        }
+        filter.target = try targetParameter(request)
         if let text = request.query("error_kind") {
             guard let kind = ErrorKind(rawValue: text) else {
                 throw Problem.invalidParameter("error_kind", "must be one of \(ErrorKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -100,6 +97,13 @@ enum OutboxQuery {
         }
         filter.jobID = request.query("job_id").map { JobID($0) }
         return filter
+    }
+
+    /// `?target=`: a malformed name is a 400.
+    static func targetParameter(_ request: Request) throws(Problem) -> TargetName? {
+        guard let text = request.query("target") else { return nil }
+        guard let target = TargetName(rawValue: text) else { throw Problem.invalidParameter("target", "'\(text)' is not a target name") }
+        return target
     }
 
     static func target(_ text: String?, pointer: String) throws(Problem) -> TargetName? {

@@ -224,17 +224,13 @@ struct AdminRoutes {
     }
 
     private func targetsPage(_ session: AdminSession) async throws -> Response {
-        let health = try await server.store.targetHealth()
-        let own = Set(try await server.store.connections(organisationID: session.organisationID).map(\.target))
-        let now = server.now
-        let targets = server.catalog.allNames.compactMap { server.catalog[$0] }.map { target -> [String: Any] in
-            let lane = own.contains(target.name) ? DeliveryLane(target.name, connectionOf: session.organisationID) : DeliveryLane(target.name)
-            let report = HealthReport(health[lane] ?? TargetHealth(), window: target.circuitBreaker.window, now: now)
+        let targets = try await TargetRoutes.reports(for: session.organisationID, server: server).map { report -> [String: Any] in
+            let health = report.health
             return [
-                "target": target.name.rawValue, "kind": target.kind.rawValue, "enabled": target.isEnabled ? "yes" : "no",
-                "connection": own.contains(target.name) ? "own" : "default", "circuit": report.circuit,
-                "circuitUntil": report.circuitUntil?.adminText ?? "", "requests": report.requestsInWindow, "failures": report.failedRequestsInWindow,
-                "consecutiveFailures": report.consecutiveFailures, "pausedUntil": report.pausedUntil?.adminText ?? "",
+                "target": report.target, "kind": report.kind, "enabled": report.enabled ? "yes" : "no",
+                "connection": report.connection, "circuit": health.circuit, "circuitUntil": health.circuitUntil?.adminText ?? "",
+                "requests": health.requestsInWindow, "failures": health.failedRequestsInWindow,
+                "consecutiveFailures": health.consecutiveFailures, "pausedUntil": health.pausedUntil?.adminText ?? "",
             ]
         }
         return page("targets", base(session, title: "Targets").merging(["targets": targets]) { $1 })
